@@ -1,0 +1,41 @@
+# Oligoboard developer commands. Quick start: `make run` (app with demo data on SQLite), `make test` (whole suite).
+BIN := .venv/bin
+PORT ?= 8000
+export SSL_CERT_FILE ?= /etc/ssl/certs/ca-certificates.crt
+
+.PHONY: setup system-deps run test test-fast e2e worker compose-check bench clean
+
+setup:
+	bash scripts/bootstrap.sh
+
+system-deps:
+	bash scripts/system-deps.sh
+
+## Set up, migrate, load the demo data and run the app at http://127.0.0.1:$(PORT) (SQLite unless DATABASE_URL is set).
+run: setup
+	DEBUG=true $(BIN)/python manage.py migrate --noinput
+	DEBUG=true $(BIN)/python manage.py loaddemo
+	DEBUG=true TASKS_BACKEND=django.tasks.backends.immediate.ImmediateBackend $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+## Set up and run the whole test suite, browser tests included (SQLite unless DATABASE_URL is set).
+test: system-deps setup
+	$(BIN)/python manage.py check --settings=config.test_settings --fail-level WARNING
+	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest
+
+## Everything except the browser tests.
+test-fast: setup
+	$(BIN)/pytest -m "not e2e"
+
+e2e: system-deps setup
+	$(BIN)/pytest -m e2e
+
+## Background worker for PDF exports (database-backed task queue).
+worker: setup
+	$(BIN)/python manage.py db_worker --queue-name "*"
+
+compose-check: setup
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+
+clean:
+	rm -rf .venv staticfiles media screenshots .pytest_cache db.sqlite3

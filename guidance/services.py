@@ -1,0 +1,266 @@
+"""Guideline releases (clone, publish, dry run) and evaluations. Every write is audited."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from guidance import engine, facts
+from guidance.conditions import CONDITION_NAMES, ConditionError, check_names, compile_condition
+from guidance.models import Evaluation, GuidelineRelease, Parameter, ReleaseStatus, Rule
+from guidance.record import normalise_board_inputs
+from guidance.engine import RuleSpec
+from patients.models import Patient
+
+EDIT_PERMISSIONS = ("guidance.change_guidelinerelease", "guidance.add_guidelinerelease")
+PUBLISH_PERMISSION = "guidance.publish_guidelinerelease"
+
+
+class NoPublishedRelease(Exception):
+    """No published guideline release exists for a disease."""
+
+
+class EvaluationFailed(Exception):
+    """The engine could not evaluate a record under a release (e.g. a parameter missing from a draft)."""
+
+
+def check_can_edit_releases(by: AbstractBaseUser) -> None:
+    if not by.has_perms(EDIT_PERMISSIONS):
+        raise PermissionDenied("Only guideline editors may change guideline releases.")
+
+
+def check_can_publish(by: AbstractBaseUser) -> None:
+    if not by.has_perm(PUBLISH_PERMISSION):
+        raise PermissionDenied("Only guideline editors may publish guideline releases.")
+
+
+# Releases
+
+
+def release_current(disease: str) -> GuidelineRelease:
+    """Return the published release of a disease, with its parameters and rules loaded."""
+    try:
+        return GuidelineRelease.objects.for_evaluation().get(disease=disease, status=ReleaseStatus.PUBLISHED)
+    except GuidelineRelease.DoesNotExist:
+        raise NoPublishedRelease(f"No published guideline release for {disease!r}.") from None
+
+
+def release_by_version(disease: str, version: str) -> GuidelineRelease:
+    """Return a disease's release by version, with its parameters and rules loaded."""
+    return GuidelineRelease.objects.for_evaluation().get(disease=disease, version=version)
+
+
+def condition_errors(condition: str, *, parameter_names: Iterable[str] = ()) -> list[str]:
+    """Return what is wrong with a rule condition (syntax, unknown names with suggestions); empty when valid."""
+    try:
+        compile_condition(condition)
+    except ConditionError as error:
+        return [str(error)]
+    return list(check_names(condition, set(CONDITION_NAMES) | set(parameter_names)))
+
+
+def release_problems(release: GuidelineRelease) -> list[str]:
+    """Return what keeps a release from evaluating: missing engine parameters, invalid rule conditions."""
+    parameter_names = [parameter.name for parameter in release.parameters.all()]
+    problems = [
+        f"Parameter {name} is missing; the engine needs it." for name in engine.ENGINE_PARAMETERS
+        if name not in parameter_names
+    ]
+    for rule in release.rules.all():
+        problems += [f"{rule.code}: {error}" for error in condition_errors(rule.condition, parameter_names=parameter_names)]
+    return problems
+
+
+@transaction.atomic
+def release_clone(*, release: GuidelineRelease, version: str, by: AbstractBaseUser, request=None) -> GuidelineRelease:
+    """Copy a release with its parameters and rules into a new draft of the same disease."""
+    check_can_edit_releases(by)
+    version = version.strip()
+    if not version:
+        raise ValidationError({"version": "Give the new release a version, e.g. 2026.2."})
+    if GuidelineRelease.objects.filter(disease=release.disease, version=version).exists():
+        raise ValidationError({"version": f"Version {version} already exists for this disease."})
+    draft = GuidelineRelease.objects.create(
+        disease=release.disease, version=version, cloned_from=release, created_by=by,
+        change_note=f"Cloned from {release.version}.",
+    )
+    Parameter.objects.bulk_create(
+        Parameter(release=draft, name=p.name, value=p.value, unit=p.unit, source=p.source, note=p.note)
+        for p in release.parameters.all()
+    )
+    Rule.objects.bulk_create(
+        Rule(
+            release=draft, code=r.code, scope=r.scope, category=r.category, order=r.order,
+            condition=r.condition, text=r.text, evidence=r.evidence, source=r.source,
+        )
+        for r in release.rules.all()
+    )
+    AuditEvent.record(
+        by=by, action="guidelinerelease.cloned", target=draft, request=request,
+        detail={"from": release.version, "version": version, "disease": release.disease},
+    )
+    return draft
+
+
+@transaction.atomic
+def release_publish(*, release: GuidelineRelease, by: AbstractBaseUser, request=None) -> GuidelineRelease:
+    """Publish a draft release; the disease's previously published release is retired."""
+    check_can_publish(by)
+    release = GuidelineRelease.objects.select_for_update().get(pk=release.pk)
+    if release.status != ReleaseStatus.DRAFT:
+        raise ValidationError(f"Release {release.version} is {release.status}; only a draft can be published.")
+    problems = release_problems(release)
+    if problems:
+        raise ValidationError(["Fix the rule conditions before publishing."] + problems)
+    if not release.rules.exists():
+        raise ValidationError("A release without rules cannot be published.")
+    now = timezone.now()
+    retired = list(
+        GuidelineRelease.objects.select_for_update().filter(disease=release.disease, status=ReleaseStatus.PUBLISHED)
+    )
+    for previous in retired:
+        previous.status = ReleaseStatus.RETIRED
+        previous.retired_at = now
+        previous.save(update_fields=["status", "retired_at"])
+    release.status = ReleaseStatus.PUBLISHED
+    release.published_at = now
+    release.published_by = by
+    if release.effective_on is None:
+        release.effective_on = timezone.localdate()
+    release.save()
+    AuditEvent.record(
+        by=by, action="guidelinerelease.published", target=release, request=request,
+        detail={"version": release.version, "disease": release.disease, "retired": [r.version for r in retired]},
+    )
+    return release
+
+
+def release_engine_inputs(release: GuidelineRelease) -> tuple[dict[str, int | float], list[RuleSpec]]:
+    """Return a release's parameters and rules in the engine's terms."""
+    parameters = {parameter.name: parameter.number for parameter in release.parameters.all()}
+    rules = [
+        RuleSpec(
+            code=rule.code, disease=rule.scope, category=rule.category, order=rule.order,
+            condition=rule.condition, text=rule.text, evidence=rule.evidence, source=rule.source,
+        )
+        for rule in release.rules.all()
+    ]
+    return parameters, rules
+
+
+def release_evaluate(release: GuidelineRelease, case: dict, *, as_of: date, board_inputs: Mapping) -> dict:
+    """Return the engine's output for a case-file dict under a release (nothing is stored)."""
+    parameters, rules = release_engine_inputs(release)
+    try:
+        return engine.evaluate(
+            facts.record_for(case), board_inputs=normalise_board_inputs(board_inputs), parameters=parameters,
+            rules=rules, as_of=as_of, ruleset_version=release.version,
+        )
+    except ConditionError as error:
+        raise EvaluationFailed(f"Release {release.version} cannot be evaluated: {error}") from None
+
+
+@dataclass(frozen=True)
+class DryRunResult:
+    """How one patient's guidance would change if a draft replaced the published release."""
+
+    patient: Patient
+    findings_added: list[dict] = field(default_factory=list)
+    findings_removed: list[dict] = field(default_factory=list)
+    undetermined_added: list[dict] = field(default_factory=list)
+    undetermined_removed: list[dict] = field(default_factory=list)
+    omd_before: str = ""
+    omd_after: str = ""
+    problem: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.findings_added or self.findings_removed or self.undetermined_added
+            or self.undetermined_removed or self.omd_before != self.omd_after
+        )
+
+
+def _by_code(entries: list[dict]) -> dict[str, dict]:
+    return {entry["code"]: entry for entry in entries}
+
+
+def _compare(patient: Patient, before: dict, after: dict) -> DryRunResult:
+    findings_before, findings_after = _by_code(before["findings"]), _by_code(after["findings"])
+    undetermined_before, undetermined_after = _by_code(before["undetermined"]), _by_code(after["undetermined"])
+    return DryRunResult(
+        patient=patient,
+        findings_added=[f for code, f in findings_after.items() if code not in findings_before],
+        findings_removed=[f for code, f in findings_before.items() if code not in findings_after],
+        undetermined_added=[u for code, u in undetermined_after.items() if code not in undetermined_before],
+        undetermined_removed=[u for code, u in undetermined_before.items() if code not in undetermined_after],
+        omd_before=before["is_oligometastatic"],
+        omd_after=after["is_oligometastatic"],
+    )
+
+
+def release_dry_run(*, draft: GuidelineRelease, patients: Iterable[Patient], as_of: date) -> list[DryRunResult]:
+    """Return, per patient, how the draft's output differs from the published release's (nothing is stored)."""
+    published = release_current(draft.disease)
+    draft = GuidelineRelease.objects.for_evaluation().get(pk=draft.pk)
+    results = []
+    for patient in sorted(patients, key=lambda patient: (patient.name, patient.mrn)):
+        case = facts.case_dict_for(patient)
+        if facts.disease_of(case) != draft.disease:
+            results.append(DryRunResult(patient=patient, problem=f"Not a {draft.get_disease_display()} patient."))
+            continue
+        try:
+            before = release_evaluate(published, case, as_of=as_of, board_inputs={})
+            after = release_evaluate(draft, case, as_of=as_of, board_inputs={})
+        except EvaluationFailed as error:
+            results.append(DryRunResult(patient=patient, problem=str(error)))
+            continue
+        results.append(_compare(patient, before, after))
+    return results
+
+
+# Evaluations
+
+
+@transaction.atomic
+def evaluation_create(
+    *, patient: Patient, by: AbstractBaseUser | None, as_of: date, board_inputs: Mapping,
+    release: GuidelineRelease | None = None, request=None, reuse: bool = False,
+) -> Evaluation:
+    """Evaluate a patient's record under a release (default: the published one) and store it.
+
+    With reuse=True an evaluation of the same record, as_of, board inputs and release is returned
+    instead of appending an identical one.
+    """
+    case = facts.case_dict_for(patient)
+    disease = facts.disease_of(case)
+    if disease is None:
+        raise ValidationError("Record the primary tumour first: guidance depends on the disease.")
+    if release is None:
+        release = release_current(disease)
+    elif release.disease != disease:
+        raise ValidationError(f"Release {release.version} is for {release.get_disease_display()}, not this patient.")
+    inputs = normalise_board_inputs(board_inputs)
+    digest = facts.input_hash(case, as_of=as_of, board_inputs=inputs)
+    if reuse:
+        existing = (
+            Evaluation.objects.filter(patient=patient, release=release, input_hash=digest)
+            .select_related("release", "created_by").order_by("-created_at", "-id").first()
+        )
+        if existing is not None:
+            return existing
+    output = release_evaluate(release, case, as_of=as_of, board_inputs=inputs)
+    evaluation = Evaluation.objects.create(
+        patient=patient, as_of=as_of, release=release, board_inputs=inputs, facts=case,
+        input_hash=digest, output=output, created_by=by if by is not None and by.is_authenticated else None,
+    )
+    AuditEvent.record(
+        by=by, action="evaluation.created", target=evaluation, patient=patient, request=request,
+        detail={"release": release.version, "as_of": as_of.isoformat()},
+    )
+    return evaluation

@@ -1,0 +1,106 @@
+from django.contrib import admin
+
+from patients import models
+
+
+class ClinicalAdmin(admin.ModelAdmin):
+    """Staff support view of clinical rows: never deleted here; withdraw in the app."""
+
+    readonly_fields = (
+        "public_id", "created_at", "created_by", "updated_at", "updated_by", "version",
+        "withdrawn_at", "withdrawn_by", "withdrawn_reason",
+    )
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        from patients.services import record_save
+
+        record_save(record=obj, by=request.user, request=request)
+
+
+@admin.register(models.Patient)
+class PatientAdmin(ClinicalAdmin):
+    list_display = ("mrn", "name", "birth_date", "sex", "created_at", "withdrawn_at")
+    list_filter = ("sex",)
+    search_fields = ("mrn", "name", "public_id")
+
+
+@admin.register(models.PrimaryTumour)
+class PrimaryTumourAdmin(ClinicalAdmin):
+    list_display = ("patient", "disease", "site", "diagnosed_on", "n_status", "resected_on")
+    list_filter = ("disease", "n_status")
+    list_select_related = ("patient",)
+    search_fields = ("patient__mrn", "patient__name", "site")
+    raw_id_fields = ("patient",)
+
+
+@admin.register(models.Lesion)
+class LesionAdmin(ClinicalAdmin):
+    list_display = ("label", "patient", "organ", "regional_node", "detected_on", "removed_on", "removal")
+    list_filter = ("organ", "regional_node", "removal")
+    list_select_related = ("patient",)
+    search_fields = ("label", "patient__mrn", "patient__name")
+    raw_id_fields = ("patient",)
+
+
+@admin.register(models.Measurement)
+class MeasurementAdmin(ClinicalAdmin):
+    list_display = ("lesion", "measured_on", "size_mm", "modality")
+    list_filter = ("modality",)
+    list_select_related = ("lesion", "lesion__patient")
+    search_fields = ("lesion__label", "lesion__patient__mrn")
+    raw_id_fields = ("lesion",)
+
+
+@admin.register(models.Event)
+class EventAdmin(ClinicalAdmin):
+    list_display = ("type", "patient", "started_on", "ended_on", "regimen", "line", "intent")
+    list_filter = ("type", "intent")
+    list_select_related = ("patient",)
+    search_fields = ("patient__mrn", "patient__name", "regimen")
+    raw_id_fields = ("patient", "lesions")
+
+
+@admin.register(models.LabResult)
+class LabResultAdmin(ClinicalAdmin):
+    list_display = ("patient", "analyte", "taken_on", "value")
+    list_filter = ("analyte",)
+    list_select_related = ("patient",)
+    search_fields = ("patient__mrn", "patient__name")
+    raw_id_fields = ("patient",)
+
+
+@admin.register(models.Ki67Result)
+class Ki67ResultAdmin(ClinicalAdmin):
+    list_display = ("patient", "measured_on", "value_pct", "low_pct", "high_pct", "specimen")
+    list_select_related = ("patient",)
+    search_fields = ("patient__mrn", "patient__name", "specimen")
+    raw_id_fields = ("patient",)
+
+
+@admin.register(models.EcogAssessment)
+class EcogAssessmentAdmin(ClinicalAdmin):
+    list_display = ("patient", "assessed_on", "value")
+    list_filter = ("value",)
+    list_select_related = ("patient",)
+    search_fields = ("patient__mrn", "patient__name")
+    raw_id_fields = ("patient",)
+
+
+@admin.register(models.FrailtyAssessment)
+class FrailtyAssessmentAdmin(ClinicalAdmin):
+    list_display = ("patient", "assessed_on", "frail")
+    list_filter = ("frail",)
+    list_select_related = ("patient",)
+    search_fields = ("patient__mrn", "patient__name")
+    raw_id_fields = ("patient",)
+
+
+@admin.register(models.Comorbidity)
+class ComorbidityAdmin(ClinicalAdmin):
+    list_display = ("patient", "name")
+    list_select_related = ("patient",)
+    search_fields = ("patient__mrn", "patient__name", "name")
+    raw_id_fields = ("patient",)

@@ -1,0 +1,489 @@
+"""The patient record: patient, primary tumour, lesions with measurements, timeline events, labs.
+
+Vocabularies follow decision-logic §2.1-2.4. Clinical rows are never deleted: they are withdrawn
+with who, when and why, and `.current()` leaves withdrawn rows out.
+"""
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Self
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Exists, Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+MAX_LESION_MM = 400
+
+
+def not_in_future(value: date) -> None:
+    """Refuse a clinical date after today."""
+    if value and value > timezone.localdate():
+        raise ValidationError("This date is in the future.", code="future")
+
+
+class Disease(models.TextChoices):
+    ACC = "acc", "Adrenocortical carcinoma"
+    CRC = "crc", "Colorectal cancer"
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", "Female"
+    MALE = "M", "Male"
+    OTHER = "X", "Other"
+    UNKNOWN = "U", "Unknown"
+
+
+class NStatus(models.TextChoices):
+    N0 = "N0", "N0"
+    N1 = "N1", "N1"
+    N2 = "N2", "N2"
+    NX = "Nx", "Nx (cannot be assessed)"
+
+
+class Margin(models.TextChoices):
+    R0 = "R0", "R0"
+    R1 = "R1", "R1"
+    R2 = "R2", "R2"
+
+
+class Organ(models.TextChoices):
+    LIVER = "liver", "Liver"
+    LUNG = "lung", "Lung"
+    BONE = "bone", "Bone"
+    BRAIN = "brain", "Brain"
+    PERITONEUM = "peritoneum", "Peritoneum"
+    RETROPERITONEUM = "retroperitoneum", "Retroperitoneum"
+    LOCAL_RECURRENCE = "local_recurrence", "Local recurrence (tumour bed / anastomosis)"
+    LYMPH_NODE = "lymph_node", "Lymph node"
+    PLEURA = "pleura", "Pleura"
+    SOFT_TISSUE = "soft_tissue", "Soft tissue"
+    OTHER = "other", "Other"
+
+
+class Removal(models.TextChoices):
+    RESECTION = "resection", "Resection"
+    ABLATION = "ablation", "Ablation"
+    DISAPPEARED = "disappeared", "Disappeared on imaging"
+
+
+class ImagingModality(models.TextChoices):
+    CT = "ct", "CT"
+    MRI = "mri", "MRI"
+    PET_CT = "pet_ct", "PET-CT"
+    ULTRASOUND = "us", "Ultrasound"
+    XRAY = "xray", "X-ray"
+    OTHER = "other", "Other"
+
+
+class EventType(models.TextChoices):
+    DIAGNOSIS = "diagnosis", "Diagnosis"
+    METASTATIC_DIAGNOSIS = "metastatic_diagnosis", "Metastatic diagnosis"
+    RECURRENCE = "recurrence", "Recurrence"
+    PROGRESSION = "progression", "Progression"
+    PRIMARY_RESECTION = "primary_resection", "Primary resection"
+    METASTASECTOMY = "metastasectomy", "Metastasectomy"
+    THERMAL_ABLATION = "thermal_ablation", "Thermal ablation"
+    SBRT = "sbrt", "SBRT"
+    RADIOTHERAPY = "radiotherapy", "Radiotherapy"
+    TACE = "tace", "TACE"
+    TARE = "tare", "TARE"
+    CHEMOTHERAPY = "chemotherapy", "Chemotherapy"
+    MITOTANE = "mitotane", "Mitotane"
+    IMMUNOTHERAPY = "immunotherapy", "Immunotherapy"
+    TARGETED_THERAPY = "targeted_therapy", "Targeted therapy"
+    IMAGING = "imaging", "Imaging"
+
+
+SYSTEMIC_EVENT_TYPES = frozenset({"chemotherapy", "mitotane", "immunotherapy", "targeted_therapy"})
+LOCAL_EVENT_TYPES = frozenset(
+    {"primary_resection", "metastasectomy", "thermal_ablation", "sbrt", "radiotherapy", "tace", "tare"}
+)
+MARKER_EVENT_TYPES = frozenset({"diagnosis", "metastatic_diagnosis", "recurrence", "progression", "imaging"})
+
+
+class Intent(models.TextChoices):
+    CURATIVE = "curative", "Curative"
+    ADJUVANT = "adjuvant", "Adjuvant"
+    NEOADJUVANT = "neoadjuvant", "Neoadjuvant"
+    PERIOPERATIVE = "perioperative", "Perioperative"
+    INDUCTION = "induction", "Induction / conversion"
+    PALLIATIVE = "palliative", "Palliative"
+    MAINTENANCE = "maintenance", "Maintenance"
+    LOCAL_CONTROL = "local_control", "Local control"
+
+
+class AblationSubtype(models.TextChoices):
+    RFA = "rfa", "RFA"
+    MWA = "mwa", "MWA"
+    CRYO = "cryo", "Cryoablation"
+
+
+class RecistResponse(models.TextChoices):
+    CR = "CR", "Complete response"
+    PR = "PR", "Partial response"
+    SD = "SD", "Stable disease"
+    PD = "PD", "Progressive disease"
+    NE = "NE", "Not evaluable"
+
+
+class Analyte(models.TextChoices):
+    CEA = "cea", "CEA"
+
+
+ANALYTE_UNITS = {Analyte.CEA: "ng/mL"}
+
+
+class ClinicalQuerySet(models.QuerySet):
+    def current(self) -> Self:
+        """Rows that have not been withdrawn."""
+        return self.filter(withdrawn_at__isnull=True)
+
+
+class ClinicalRecord(models.Model):
+    """Who wrote a clinical row, its edit version, and its withdrawal (never a delete)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Optimistic locking: a save carries the version it was edited from (see services).
+    version = models.PositiveIntegerField(default=1, editable=False)
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    withdrawn_reason = models.CharField(max_length=500, blank=True, editable=False)
+
+    objects = ClinicalQuerySet.as_manager()
+    # Before/after values of every saved change, shown as the record's history.
+    history = HistoricalRecords(inherit=True, excluded_fields=["updated_at"])
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+
+class PatientQuerySet(ClinicalQuerySet):
+    def visible_to(self, user) -> Self:
+        """Patients the user may see: listed at a meeting of one of the user's boards, or entered by the user.
+
+        Coordinators (of any board) and superusers may find any patient, to put them on an agenda. The
+        relations are named, not imported, because the boards app sits above this one; one SQL
+        condition, so the check costs no query of its own.
+        """
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        listed_at_my_boards = Patient.objects.filter(agenda_items__meeting__board__memberships__user=user)
+        is_coordinator = Exists(user.board_memberships.filter(role="coordinator"))
+        return self.filter(is_coordinator | Q(pk__in=listed_at_my_boards.values("pk")) | Q(created_by=user))
+
+    def search(self, query: str) -> Self:
+        """Patients whose name or hospital number contains the query."""
+        query = query.strip()
+        if not query:
+            return self
+        return self.filter(Q(mrn__icontains=query) | Q(name__icontains=query))
+
+    def for_list(self) -> Self:
+        """Patients with their primary tumour, for the patient list."""
+        return self.select_related("primary").order_by("name", "mrn")
+
+    def for_record(self) -> Self:
+        """Patients with every current part of the record, for the patient page, case files and PDFs."""
+        current_lesions = Lesion.objects.current().order_by("detected_on", "label", "id")
+        return self.select_related("primary").prefetch_related(
+            Prefetch("lesions", queryset=current_lesions, to_attr="current_lesions"),
+            Prefetch(
+                "current_lesions__measurements",
+                queryset=Measurement.objects.current().order_by("measured_on", "id"),
+                to_attr="current_measurements",
+            ),
+            Prefetch(
+                "events",
+                queryset=Event.objects.current()
+                .order_by("started_on", "id")
+                .prefetch_related(
+                    Prefetch("lesions", queryset=Lesion.objects.current().order_by("label"), to_attr="treated")
+                ),
+                to_attr="current_events",
+            ),
+            Prefetch(
+                "ki67_results",
+                queryset=Ki67Result.objects.current().order_by("measured_on", "id"),
+                to_attr="current_ki67",
+            ),
+            Prefetch(
+                "ecog_assessments",
+                queryset=EcogAssessment.objects.current().order_by("assessed_on", "id"),
+                to_attr="current_ecog",
+            ),
+            Prefetch(
+                "frailty_assessments",
+                queryset=FrailtyAssessment.objects.current().order_by("assessed_on", "id"),
+                to_attr="current_frailty",
+            ),
+            Prefetch(
+                "comorbidities",
+                queryset=Comorbidity.objects.current().order_by("name", "id"),
+                to_attr="current_comorbidities",
+            ),
+            Prefetch(
+                "lab_results",
+                queryset=LabResult.objects.current().order_by("taken_on", "id"),
+                to_attr="current_labs",
+            ),
+        )
+
+
+class Patient(ClinicalRecord):
+    mrn = models.CharField("hospital number (MRN)", max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    birth_date = models.DateField(validators=[not_in_future])
+    sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+
+    objects = PatientQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["name"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.mrn})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("patients:patient-detail", args=[self.public_id])
+
+    def age_on(self, day: date) -> int:
+        """Completed years of age on a day."""
+        before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
+        return day.year - self.birth_date.year - before_birthday
+
+
+class PrimaryTumour(ClinicalRecord):
+    patient = models.OneToOneField(Patient, models.PROTECT, related_name="primary")
+    disease = models.CharField(max_length=3, choices=Disease.choices)
+    site = models.CharField(max_length=100, help_text="e.g. left adrenal, sigmoid_colon")
+    diagnosed_on = models.DateField("diagnosis date", validators=[not_in_future])
+    t_stage = models.CharField("T stage", max_length=10, blank=True)
+    n_status = models.CharField("N status", max_length=2, choices=NStatus.choices, blank=True)
+    resected_on = models.DateField("resection date", null=True, blank=True, validators=[not_in_future])
+    resection_margin = models.CharField(max_length=2, choices=Margin.choices, blank=True)
+    hormone_excess = models.BooleanField(null=True, blank=True, help_text="ACC only; empty = unknown")
+    glucocorticoid_excess = models.BooleanField(null=True, blank=True, help_text="ACC only; empty = unknown")
+    hormone_excess_uncontrolled = models.BooleanField(
+        null=True, blank=True, help_text="ACC only; empty = unknown"
+    )
+    notes = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_disease_display()}, {self.site} ({self.diagnosed_on:%Y})"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.resected_on and self.diagnosed_on and self.resected_on < self.diagnosed_on:
+            errors["resected_on"] = "The resection cannot be before the diagnosis."
+        if self.resection_margin and not self.resected_on:
+            errors["resection_margin"] = "A margin needs a resection date."
+        if self.disease == Disease.CRC and any(
+            value is not None
+            for value in (self.hormone_excess, self.glucocorticoid_excess, self.hormone_excess_uncontrolled)
+        ):
+            errors["hormone_excess"] = "Hormone status applies to adrenocortical carcinoma only."
+        if self.hormone_excess is False and self.glucocorticoid_excess:
+            errors["glucocorticoid_excess"] = "Glucocorticoid excess is a hormone excess."
+        if errors:
+            raise ValidationError(errors)
+
+
+class Ki67Result(ClinicalRecord):
+    patient = models.ForeignKey(Patient, models.PROTECT, related_name="ki67_results")
+    measured_on = models.DateField("date", validators=[not_in_future])
+    value_pct = models.DecimalField(
+        "Ki-67 %", max_digits=4, decimal_places=1, null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    low_pct = models.DecimalField(
+        "range from %", max_digits=4, decimal_places=1, null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    high_pct = models.DecimalField(
+        "range to %", max_digits=4, decimal_places=1, null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    specimen = models.CharField(max_length=200, blank=True, help_text="e.g. adrenal biopsy, adrenalectomy")
+
+    def __str__(self) -> str:
+        return f"Ki-67 {self.display_value} ({self.measured_on})"
+
+    @property
+    def display_value(self) -> str:
+        if self.value_pct is not None:
+            return f"{self.value_pct.normalize():f}%"
+        return f"{self.low_pct.normalize():f}–{self.high_pct.normalize():f}%"
+
+    def clean(self) -> None:
+        has_value = self.value_pct is not None
+        has_range = self.low_pct is not None or self.high_pct is not None
+        if has_value and has_range:
+            raise ValidationError("Give either one value or a range, not both.")
+        if not has_value and not has_range:
+            raise ValidationError({"value_pct": "Give a value or a range."})
+        if has_range:
+            if self.low_pct is None or self.high_pct is None:
+                raise ValidationError({"high_pct": "A range needs both ends."})
+            if self.low_pct > self.high_pct:
+                raise ValidationError({"high_pct": "The upper end is below the lower end."})
+
+
+class EcogAssessment(ClinicalRecord):
+    patient = models.ForeignKey(Patient, models.PROTECT, related_name="ecog_assessments")
+    assessed_on = models.DateField("date", validators=[not_in_future])
+    value = models.PositiveSmallIntegerField("ECOG", validators=[MaxValueValidator(4)])
+
+    def __str__(self) -> str:
+        return f"ECOG {self.value} ({self.assessed_on})"
+
+
+class FrailtyAssessment(ClinicalRecord):
+    patient = models.ForeignKey(Patient, models.PROTECT, related_name="frailty_assessments")
+    assessed_on = models.DateField("date", validators=[not_in_future])
+    frail = models.BooleanField(help_text="Clinician's or geriatric judgement")
+    note = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return f"{'Frail' if self.frail else 'Not frail'} ({self.assessed_on})"
+
+
+class Comorbidity(ClinicalRecord):
+    patient = models.ForeignKey(Patient, models.PROTECT, related_name="comorbidities")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        verbose_name_plural = "comorbidities"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Lesion(ClinicalRecord):
+    patient = models.ForeignKey(Patient, models.PROTECT, related_name="lesions")
+    label = models.CharField(
+        max_length=40, help_text="Short name unique for the patient, e.g. S7 or L1 (the case-file id)"
+    )
+    organ = models.CharField(max_length=20, choices=Organ.choices)
+    regional_node = models.BooleanField(default=False, help_text="Regional lymph node of the primary")
+    detected_on = models.DateField(validators=[not_in_future])
+    note = models.CharField(max_length=500, blank=True)
+    removed_on = models.DateField(null=True, blank=True, validators=[not_in_future])
+    removal = models.CharField(max_length=12, choices=Removal.choices, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["patient", "label"], name="lesion_label_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.get_organ_display().lower()})"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.removed_on and self.detected_on and self.removed_on < self.detected_on:
+            errors["removed_on"] = "The removal cannot be before the detection."
+        if bool(self.removed_on) != bool(self.removal):
+            errors["removal"] = "Give both the removal date and how it was removed, or neither."
+        if errors:
+            raise ValidationError(errors)
+
+    def is_active_on(self, day: date) -> bool:
+        """Detected by the day and not removed on or before it (decision-logic §1.4)."""
+        return self.detected_on <= day and not (self.removed_on and self.removed_on <= day)
+
+
+class Measurement(ClinicalRecord):
+    lesion = models.ForeignKey(Lesion, models.PROTECT, related_name="measurements")
+    measured_on = models.DateField("date", validators=[not_in_future])
+    size_mm = models.DecimalField(
+        "longest diameter (mm)", max_digits=4, decimal_places=1,
+        validators=[
+            MinValueValidator(Decimal("0.1"), "A size must be greater than 0 mm."),
+            MaxValueValidator(MAX_LESION_MM, f"A size above {MAX_LESION_MM} mm is not plausible."),
+        ],
+    )
+    modality = models.CharField(max_length=10, choices=ImagingModality.choices, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.size_mm.normalize():f} mm ({self.measured_on})"
+
+    def clean(self) -> None:
+        lesion = self.lesion if self.lesion_id else None
+        if lesion and self.measured_on and self.measured_on < lesion.detected_on:
+            raise ValidationError({"measured_on": "A measurement cannot be before the lesion was detected."})
+
+
+class Event(ClinicalRecord):
+    patient = models.ForeignKey(Patient, models.PROTECT, related_name="events")
+    type = models.CharField(max_length=24, choices=EventType.choices)
+    started_on = models.DateField("start", validators=[not_in_future])
+    ended_on = models.DateField(
+        "end", null=True, blank=True, validators=[not_in_future], help_text="Empty = ongoing or a one-day event"
+    )
+    regimen = models.CharField(max_length=200, blank=True)
+    line = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text="Line of systemic therapy for metastatic disease; empty for (neo)adjuvant therapy",
+    )
+    intent = models.CharField(max_length=16, choices=Intent.choices, blank=True)
+    margin = models.CharField(max_length=2, choices=Margin.choices, blank=True)
+    subtype = models.CharField(max_length=4, choices=AblationSubtype.choices, blank=True)
+    recist_overall = models.CharField(
+        "RECIST overall response", max_length=2, choices=RecistResponse.choices, blank=True
+    )
+    notes = models.TextField(blank=True)
+    lesions = models.ManyToManyField(Lesion, blank=True, related_name="events")
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} ({self.started_on})"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.ended_on and self.started_on and self.ended_on < self.started_on:
+            errors["ended_on"] = "The end cannot be before the start."
+        if self.subtype and self.type != EventType.THERMAL_ABLATION:
+            errors["subtype"] = "A subtype applies to thermal ablation only."
+        if self.recist_overall and self.type != EventType.IMAGING:
+            errors["recist_overall"] = "A RECIST response belongs to an imaging event."
+        if self.line is not None and self.type not in SYSTEMIC_EVENT_TYPES:
+            errors["line"] = "A line applies to systemic therapy only."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_systemic(self) -> bool:
+        return self.type in SYSTEMIC_EVENT_TYPES
+
+
+class LabResult(ClinicalRecord):
+    patient = models.ForeignKey(Patient, models.PROTECT, related_name="lab_results")
+    analyte = models.CharField(max_length=10, choices=Analyte.choices, default=Analyte.CEA)
+    taken_on = models.DateField("date", validators=[not_in_future])
+    value = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(0, "A value cannot be negative.")]
+    )
+
+    def __str__(self) -> str:
+        return f"{self.get_analyte_display()} {self.value.normalize():f} {self.unit} ({self.taken_on})"
+
+    @property
+    def unit(self) -> str:
+        return ANALYTE_UNITS[self.analyte]

@@ -1,0 +1,89 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from config.settings import parse_database_url
+from tests.factories import PatientFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("sqlite:///:memory:", {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}),
+        ("sqlite:////var/lib/oligoboard/db.sqlite3", {"NAME": "/var/lib/oligoboard/db.sqlite3"}),
+        (
+            "postgres://board:s%40cret@db.example:5433/oligoboard",
+            {
+                "ENGINE": "django.db.backends.postgresql", "NAME": "oligoboard", "USER": "board",
+                "PASSWORD": "s@cret", "HOST": "db.example", "PORT": "5433",
+            },
+        ),
+        ("postgresql://postgres@127.0.0.1/oligoboard?sslmode=require", {"OPTIONS": {"sslmode": "require"}}),
+    ],
+)
+def test_parse_database_url_reads_engine_and_credentials(url, expected):
+    config = parse_database_url(url)
+
+    assert expected.items() <= config.items()
+
+
+def test_parse_database_url_refuses_unknown_scheme():
+    with pytest.raises(ImproperlyConfigured, match="mysql"):
+        parse_database_url("mysql://root@localhost/oligoboard")
+
+
+def _run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean_env = {key: value for key, value in os.environ.items() if key not in ("DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    clean_env.pop("DJANGO_SETTINGS_MODULE", None)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean_env, **env},
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_deploy_check_passes_with_production_settings():
+    result = _run_manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        SECRET_KEY="a-production-secret-key-that-is-long-and-random-enough-0123456789",
+        ALLOWED_HOSTS="oligoboard.example.org", DATABASE_URL="sqlite:///:memory:",
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_settings_refuse_to_start_without_secret_key_in_production():
+    result = _run_manage("check", DATABASE_URL="sqlite:///:memory:")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_pages_send_content_security_policy_without_unsafe_inline(client_logged_in):
+    response = client_logged_in.get("/patients/")
+
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+
+
+def test_patient_pages_are_not_cached_by_the_browser(client_logged_in):
+    patient = PatientFactory()
+
+    response = client_logged_in.get(patient.get_absolute_url())
+
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_htmx_is_served_from_our_static_files(client_logged_in):
+    response = client_logged_in.get("/patients/")
+
+    content = response.content.decode()
+    assert "django_htmx/htmx-2.min.js" in content
+    assert "https://" not in content.split("<body")[0]
