@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from guidance import services
-from guidance.forms import DryRunForm, ParameterForm, ReleaseCloneForm, RuleForm
+from guidance.forms import DryRunForm, ParameterForm, ReleaseCloneForm, RuleForm, RuleInlineFormSet
 from guidance.models import Evaluation, GuidelineRelease, Parameter, ReleaseStatus, Rule
 
 
@@ -37,6 +37,7 @@ class ParameterInline(ReleaseContentInline):
 class RuleInline(ReleaseContentInline):
     model = Rule
     form = RuleForm
+    formset = RuleInlineFormSet
     classes = ["guidance-rules"]
 
 
@@ -137,15 +138,16 @@ class GuidelineReleaseAdmin(admin.ModelAdmin):
         if not self._can_edit(request):
             raise PermissionDenied
         release = get_object_or_404(GuidelineRelease, pk=pk)
-        form = DryRunForm(request.POST or None, release=release)
+        form = DryRunForm(request.POST or None, release=release, user=request.user)
         results = None
         problems = services.release_problems(release)
         if request.method == "POST" and form.is_valid() and not problems:
             try:
                 results = services.release_dry_run(
-                    draft=release, patients=form.cleaned_data["patients"], as_of=form.cleaned_data["as_of"]
+                    draft=release, patients=form.cleaned_data["patients"], as_of=form.cleaned_data["as_of"],
+                    board_inputs=form.board_inputs(), by=request.user, request=request,
                 )
-            except services.NoPublishedRelease as error:
+            except (services.NoPublishedRelease, PermissionDenied) as error:
                 form.add_error(None, str(error))
         return self._page(
             request, release, "dry_run.html", f"Dry run of {release}", form=form, results=results, problems=problems

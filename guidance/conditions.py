@@ -26,6 +26,7 @@ import ast
 import difflib
 import math
 import operator
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -535,6 +536,35 @@ class Condition:
         return (None, missing) if value is None else (value, NO_MISSING)
 
 
+# Habits from other languages and from mathematics, and what to write instead.
+_SYNTAX_HINTS = (
+    (re.compile(r"&&"), "write 'and' instead of '&&'"),
+    (re.compile(r"\|\|"), "write 'or' instead of '||'"),
+    (re.compile(r"!(?!=)"), "write 'not' instead of '!'"),
+    (re.compile(r"(?<![<>=!])=(?!=)"), "compare with '==' (a single '=' is not a comparison)"),
+    (re.compile(r"≤"), "write '<=' instead of '≤'"),
+    (re.compile(r"≥"), "write '>=' instead of '≥'"),
+    (re.compile(r"≠"), "write '!=' instead of '≠'"),
+    (re.compile(r"\b(AND|OR|NOT)\b"), "write 'and', 'or', 'not' in lower case"),
+    (re.compile(r"\b(?:true|false|null|none)\b"), "write True, False or None with a capital letter"),
+    (re.compile(r"[‘’“”]"), "use straight quotes ' or \" around text"),
+)
+_WORD_CONSTANTS = {"true": "True", "false": "False", "null": "None", "none": "None"}
+
+
+def syntax_hint(text: str) -> str:
+    """Return a suggestion for a condition that does not parse, or an empty string."""
+    hints = [hint for pattern, hint in _SYNTAX_HINTS if pattern.search(text)]
+    if text.count("(") != text.count(")"):
+        missing = "')'" if text.count("(") > text.count(")") else "'('"
+        hints.append(f"the parentheses do not match: a {missing} is missing")
+    if len(re.findall(r"(?<!\\)'", text)) % 2 or len(re.findall(r'(?<!\\)"', text)) % 2:
+        hints.append("a quote is not closed")
+    if re.search(r"(\band|\bor|\bnot|[<>=!]=?|\bin)\s*$", text.strip()):
+        hints.append("the condition ends after an operator: something is missing after it")
+    return "; ".join(hints)
+
+
 def _parse(text: str) -> ast.Expression:
     """Parse a condition; it may span several lines (it is parsed inside parentheses)."""
     if not isinstance(text, str) or not text.strip():
@@ -542,18 +572,46 @@ def _parse(text: str) -> ast.Expression:
     try:
         # Line 1 holds only the opening parenthesis, so node columns are the condition's own columns.
         return ast.parse("(\n" + text + "\n)", mode="eval")
-    except SyntaxError as error:
+    except (SyntaxError, ValueError) as error:  # ValueError: a NUL character
+        hint = syntax_hint(text)
+        suffix = f" (suggestion: {hint})" if hint else ""
+        if not isinstance(error, SyntaxError):
+            raise ConditionError(f"the condition contains a character that is not allowed{suffix}") from None
+        # Python's own advice ("Perhaps you forgot a comma?", ":=") speaks of Python, not of conditions.
+        message = re.sub(r"\.\s+(Maybe|Perhaps|Did) you .*$", "", error.msg)
+        message = re.sub(r"\s*\(detected at line \d+\)", "", message)
         line = (error.lineno or 2) - 1
         lines = text.split("\n")
         if line > len(lines) or not error.offset:
-            raise ConditionError(f"syntax error at the end of the condition: {error.msg}") from None
+            raise ConditionError(f"syntax error at the end of the condition: {message}{suffix}") from None
         where = f"column {error.offset}" if len(lines) == 1 else f"line {line}, column {error.offset}"
-        raise ConditionError(f"syntax error at {where}: {error.msg}") from None
+        raise ConditionError(f"syntax error at {where}: {message}{suffix}") from None
+
+
+MAX_CONDITION_LENGTH = 4000
+# Deeper nesting than this is refused: compiling and evaluating recurse once per level.
+MAX_NESTING = 60
+
+
+def _depth(node: ast.AST) -> int:
+    depth, level = 0, [(node, 1)]
+    while level:
+        current, at = level.pop()
+        depth = max(depth, at)
+        level.extend((child, at + 1) for child in ast.iter_child_nodes(current))
+    return depth
 
 
 def compile_condition(text: str) -> Condition:
     """Compile a condition, or raise ConditionError saying where it is wrong."""
-    tree = _parse(text)
+    if isinstance(text, str) and len(text) > MAX_CONDITION_LENGTH:
+        raise ConditionError(f"the condition is longer than {MAX_CONDITION_LENGTH} characters")
+    try:
+        tree = _parse(text)
+    except (RecursionError, MemoryError):
+        raise ConditionError("the condition is nested too deeply") from None
+    if _depth(tree.body) > MAX_NESTING:
+        raise ConditionError(f"the condition is nested more than {MAX_NESTING} levels deep")
     compiler = _Compiler(text)
     root = compiler.compile(tree.body)
     return Condition(text=text, names=tuple(compiler.names), functions=tuple(compiler.functions), _root=root)
@@ -569,6 +627,9 @@ def check_names(text: str, known_names: Iterable[str]) -> list[str]:
     messages = []
     for name in condition.names:
         if name not in known:
+            if name in _WORD_CONSTANTS:
+                messages.append(f"unknown name '{name}' (did you mean {_WORD_CONSTANTS[name]}?)")
+                continue
             candidates = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
             hint = f" (did you mean '{candidates[0]}'?)" if candidates else ""
             messages.append(f"unknown name '{name}'{hint}")

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 
 from guidance.conditions import NOT_APPLICABLE, FactFunction, MonthInterval
 from guidance.dates import add_days, add_months, completed_years
+from guidance.parameters import whole
 from guidance.record import (
     EPISODE_TYPES,
     METASTASIS_DIRECTED_TYPES,
@@ -290,7 +291,7 @@ class DerivedFacts:
 
 
 def _latest_in_window(entries, as_of: date, days: int):
-    earliest = as_of - timedelta(days=days)
+    earliest = as_of - timedelta(days=days) if as_of - date.min > timedelta(days=days) else date.min
     chosen = None
     for entry in entries:
         if earliest <= entry.date <= as_of:
@@ -310,7 +311,7 @@ def derive_facts(record: CaseRecord, board_inputs: Mapping, parameters: Mapping,
     # Patient ----------------------------------------------------------------------------------
     ns["age_years"] = completed_years(patient.birth_date, as_of) if patient.birth_date else None
     ns["sex"] = patient.sex
-    ecog_entry = _latest_in_window(patient.ecog, as_of, int(parameters["ECOG_VALID_DAYS"]))
+    ecog_entry = _latest_in_window(patient.ecog, as_of, whole(parameters, "ECOG_VALID_DAYS"))
     ns["ecog"] = ecog_entry.value if ecog_entry else None
     frailty = [entry for entry in patient.frailty_assessments if entry.date <= as_of]
     if frailty:
@@ -361,7 +362,7 @@ def derive_facts(record: CaseRecord, board_inputs: Mapping, parameters: Mapping,
             reasons["primary_controlled"] = ("board_inputs.primary_controllable",)
 
     # Labs and therapy -------------------------------------------------------------------------
-    cea_entry = _latest_in_window(record.cea, as_of, int(parameters["LAB_VALID_DAYS"]))
+    cea_entry = _latest_in_window(record.cea, as_of, whole(parameters, "LAB_VALID_DAYS"))
     ns["cea_ng_ml"] = cea_entry.value if cea_entry else None
     ns["active_systemic"] = timeline.active_systemic(as_of)
     ns["active_chemotherapy"] = timeline.active_chemotherapy(as_of)
@@ -446,10 +447,10 @@ def crlm_presentation(first_liver: date, diagnosis: date | None, resection: date
     """Return (§6.6 presentation, consensus early/late ≤ 12 / > 12 months after surgery)."""
     if diagnosis is None:
         return None, None
-    if first_liver <= add_days(diagnosis, int(parameters["CRLM_SYNC_WORKUP_DAYS"])):
+    if first_liver <= add_days(diagnosis, whole(parameters, "CRLM_SYNC_WORKUP_DAYS")):
         return "synchronous", "synchronous"
     if resection is not None and resection < first_liver:
-        boundary = add_months(resection, int(parameters["CRLM_EARLY_RECURRENCE_MONTHS"]))
+        boundary = add_months(resection, whole(parameters, "CRLM_EARLY_RECURRENCE_MONTHS"))
         if first_liver < boundary:
             presentation = "metachronous_early"
         elif first_liver > boundary:

@@ -22,8 +22,17 @@ from guidance.conditions import (
 from guidance.derive import derive_facts, therapy_facts
 from guidance.modalities import lesion_modalities
 from guidance.omd import crc_numeric_definition, omd_state
+from guidance.parameters import parameter_problems
 from guidance.record import BOARD_INPUT_NAMES, CaseRecord, normalise_board_inputs
-from guidance.scores import fong_score, recist, tumour_burden_score, vigano
+from guidance.scores import (
+    FONG_NOT_ASSESSED_RANGE,
+    VIGANO_FACTOR_NAMES,
+    VIGANO_NOT_ASSESSED,
+    fong_score,
+    recist,
+    tumour_burden_score,
+    vigano,
+)
 
 DISCLAIMER = (
     "Decision support for the tumour board. These findings apply published criteria to the recorded data. "
@@ -36,6 +45,16 @@ CATEGORIES = ("classification", "local-therapy option", "systemic-therapy consid
 # The rule whose value is is_oligometastatic (decision-logic §4).
 OMD_RULE_CODES = {"acc": "ACC-CLS-01", "crc": "CRLM-CLS-01"}
 ACC_RT_CAUTION_RULE = "ACC-CAU-03"
+# Rules the engine reads besides producing findings: the OMD verdict (§4) and, for ACC, the
+# radiotherapy downgrade of the modality grid (§8.1 footnote 6). A release without them is incomplete.
+REQUIRED_RULES = {
+    "acc": {OMD_RULE_CODES["acc"]: "defines is_oligometastatic (decision-logic §4)",
+            ACC_RT_CAUTION_RULE: "downgrades radiotherapy in the modality grid (decision-logic §8.1)"},
+    "crc": {OMD_RULE_CODES["crc"]: "defines is_oligometastatic (decision-logic §4)"},
+}
+# Names the OMD rule may not read: they are its own result.
+OMD_RESULT_NAMES = ("is_oligometastatic", "omd_state.state", "omd_state.genesis", "omd_state.timing",
+                    "omd_state.course", "omd_state.omd_diagnosis_date")
 # Parameters the Python part of the engine reads (derived facts, scores, OMD state, modality grid).
 ENGINE_PARAMETERS = (
     "ACC_IVA_MAX_TUMOUR_ORGANS", "ACC_OMD_DIAMETER_BELOW_MM", "ACC_KI67_RT_FAVOURABLE_MAX_PCT",
@@ -67,6 +86,37 @@ class RuleSpec:
     text: str
     evidence: str = ""
     source: str = ""
+
+
+class IncompleteRelease(ValueError):
+    """A release the engine cannot evaluate: a parameter or a structurally needed rule is missing or wrong."""
+
+
+def release_gaps(disease: str, parameters: Mapping, rules: Sequence["RuleSpec"]) -> list[str]:
+    """Return why a release cannot be evaluated for a disease (empty when it can).
+
+    Missing engine parameters, parameter values outside their kind (guidance/parameters.py), and
+    missing or misplaced rules the engine reads (REQUIRED_RULES). Condition syntax is checked elsewhere.
+    """
+    problems = [f"Parameter {name} is missing; the engine needs it." for name in ENGINE_PARAMETERS
+                if name not in parameters]
+    problems += parameter_problems(parameters)
+    by_code = {rule.code: rule for rule in rules}
+    for code, why in REQUIRED_RULES.get(disease, {}).items():
+        rule = by_code.get(code)
+        if rule is None:
+            problems.append(f"Rule {code} is missing; the engine needs it because it {why}.")
+        elif rule.disease != disease:
+            problems.append(f"Rule {code} must have the scope {disease} (it {why}), not {rule.disease}.")
+        elif code == OMD_RULE_CODES[disease]:
+            try:
+                names = compiled(rule.condition).names
+            except ConditionError:
+                continue  # reported with the condition checks
+            circular = [name for name in names if name in OMD_RESULT_NAMES]
+            if circular:
+                problems.append(f"Rule {code} defines is_oligometastatic and cannot read {', '.join(circular)}.")
+    return problems
 
 
 _COMPILED: dict[str, Condition] = {}
@@ -125,9 +175,9 @@ def evaluate(
     if disease not in DISEASES:
         raise ValueError("The record has no primary tumour of a known disease (acc or crc).")
     params = dict(parameters)
-    absent = [name for name in ENGINE_PARAMETERS if name not in params]
-    if absent:
-        raise ConditionError(f"parameter(s) missing from the release: {', '.join(absent)}")
+    gaps = release_gaps(disease, params, rules)
+    if gaps:
+        raise IncompleteRelease(f"release {ruleset_version} cannot be evaluated: " + " ".join(gaps))
     board = normalise_board_inputs(board_inputs)
 
     derived = derive_facts(record, board, params, as_of)
@@ -185,11 +235,7 @@ def evaluate(
     by_code = {rule.code: rule for rule in applicable}
 
     # is_oligometastatic (§4) and the OMD state (§5) ------------------------------------------
-    omd_rule = by_code.get(OMD_RULE_CODES[disease])
-    if omd_rule is None:
-        from guidance.ruleset_2026_1 import RULES as DEFAULT_RULES
-
-        omd_rule = next(rule for rule in DEFAULT_RULES if rule.code == OMD_RULE_CODES[disease])
+    omd_rule = by_code[OMD_RULE_CODES[disease]]  # release_gaps() made sure it is there
     omd_condition = compiled(omd_rule.condition)
     omd_value, omd_missing = omd_condition.evaluate(namespace)
     if not state_now.count:
@@ -248,21 +294,21 @@ def evaluate(
             undetermined.append({"code": rule.code, "missing": _expand(missing, reasons, params)})
 
     # Lesion modalities (§8) -----------------------------------------------------------------------
-    rt_caution = None
-    if disease == "acc":
-        if ACC_RT_CAUTION_RULE in rule_values:
-            rt_caution = rule_values[ACC_RT_CAUTION_RULE]
-        else:
-            ki67 = ns["ki67_pct"]
-            high = None if ki67 is None else ki67 > params["ACC_KI67_RT_FAVOURABLE_MAX_PCT"]
-            gc = ns["glucocorticoid_excess"]
-            rt_caution = True if (gc is True or high is True) else None if (gc is None or high is None) else False
+    rt_caution = rule_values[ACC_RT_CAUTION_RULE] if disease == "acc" else None
     modalities = lesion_modalities(disease, state_now.metastases, state_now.sizes, params, rt_caution)
 
     # Output -----------------------------------------------------------------------------------
+    # Output: the contract of evaluation-output.md. Its scores object is closed; what a score needs
+    # beyond it (Fong components, Viganò factor names, RECIST sums and dates) is reported among the facts.
     facts = {name: json_value(ns[name]) for name in FACT_NAMES if "." not in name}
     facts.update({name: json_value(value) for name, value in derived.extra.items()})
     facts["fong_crs"] = fong.range.value if fong else None
+    facts["fong_components"] = fong.components if fong else None
+    facts["vigano_factors"] = (
+        [name for name in VIGANO_FACTOR_NAMES if vigano_scores[name] is True] if vigano_scores else None
+    )
+    facts.update(response.detail_facts())
+    facts["omd_state"] = state
     dfi = ns["disease_free_interval"]
     scores = {
         "mensat_stage": json_value(ns["mensat"]) if disease == "acc" else None,
@@ -272,12 +318,11 @@ def evaluate(
         "largest_metastasis_mm": json_value(ns["largest_metastasis_mm"]),
         "disease_free_interval_months": json_value(dfi),
         "fong_crs": fong.range.value if fong else None,
-        "fong_crs_range": [fong.range.low, fong.range.high] if fong else None,
+        "fong_crs_range": [fong.range.low, fong.range.high] if fong else list(FONG_NOT_ASSESSED_RANGE),
         "fong_risk": fong.risk if fong else None,
-        "fong_components": fong.components if fong else None,
         "tbs": round(tbs, 2) if isinstance(tbs, float) else None,
         "tbs_zone": tbs_zone,
-        "vigano": vigano_scores,
+        "vigano": vigano_scores if vigano_scores else dict(VIGANO_NOT_ASSESSED),
         "recist": response.to_json(),
         "crlm_presentation": json_value(ns["crlm_presentation"]),
     }

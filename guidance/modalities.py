@@ -1,7 +1,9 @@
 """Lesion-level modality suitability (decision-logic §8).
 
 Every metastasis active at as_of gets a rating and its reasons for each of the six modalities.
-Sizes are the lesion's current longest diameter; a missing size is rated with caution and says so.
+Sizes are the lesion's current longest diameter. A missing size is never guessed (§1.2): where a
+rating depends on size, the lesion is rated option_with_caution and the first reason says that the
+size is not measured, that the rating assumes nothing about it, and which sizes the sources accept.
 """
 
 from collections.abc import Mapping
@@ -38,13 +40,19 @@ ACC_TARE = "Only three patients reported; time to progression ≈ 8 months (Laga
 ACC_HIPEC = "Cytoreduction with HIPEC is investigational (Tiberio 2020; ACC-LT-13)."
 ACC_NO_TA = "The sources give no basis for thermal ablation at this site; the board judges."
 NOT_USED = "The technique is not used at this organ."
-SIZE_UNKNOWN = "Size not recorded: the {limit} mm criterion cannot be checked."
+# The first reason of a rating made without a size; templates recognise it by this prefix.
+SIZE_NOT_MEASURED = "Size not measured"
+ACC_SIZE_UNKNOWN = (SIZE_NOT_MEASURED + ": the rating assumes nothing about size. Suitability depends on size "
+                    "(option below {limit} mm, option with caution from {limit} mm); to be confirmed once measured.")
+CRLM_TA_SIZE_UNKNOWN = (SIZE_NOT_MEASURED + ": the rating assumes nothing about size. Thermal ablation depends on "
+                        "size (option up to {caution} mm, option with caution over {caution} and up to {limit} mm, "
+                        "not suitable over {limit} mm); to be confirmed once measured.")
 
 # CRLM (Adam slides), §8.2.
 CRLM_SURGERY = "Surgery is the standard, potentially curative treatment for resectable disease (Adam slides; ESMO 2022)."
 CRLM_TA_SMALL = "≤ {caution} mm: within the size range of thermal ablation (RFA 'max 2–3 cm'; COLLISION ≤ 3 cm)."
-CRLM_TA_UPPER = ("{caution_plus}–{limit} mm: upper end of the RFA range; an adequate ablation margin is critical "
-                 "(Adam slides).")
+CRLM_TA_UPPER = ("Over {caution} mm and up to {limit} mm: upper end of the RFA range; an adequate ablation margin "
+                 "is critical (Adam slides).")
 CRLM_TA_TOO_LARGE = "> {limit} mm: beyond the size range of thermal ablation (Adam slides; CRLM-LT-04)."
 CRLM_SBRT = "For inoperable patients; not regarded as curative, and no randomised data exist (Adam slides)."
 CRLM_TRANSARTERIAL = "Not regarded as curative (Adam slides)."
@@ -62,7 +70,7 @@ def _fmt(number) -> str:
 def acc_modalities(organ: str, size, parameters: Mapping, rt_caution: bool | None) -> dict:
     """Ratings of one ACC metastasis (§8.1)."""
     limit = parameters["ACC_OMD_DIAMETER_BELOW_MM"]
-    size_note = SIZE_UNKNOWN.format(limit=f"< {_fmt(limit)}")
+    size_note = ACC_SIZE_UNKNOWN.format(limit=_fmt(limit))
     small = None if size is None else size < limit
 
     def size_graded(small_reason: str, large_reason: str) -> dict:
@@ -132,11 +140,11 @@ def crlm_modalities(organ: str, size, parameters: Mapping) -> dict:
     limit = parameters["CRLM_TA_MAX_MM"]
     caution = parameters["CRLM_TA_CAUTION_ABOVE_MM"]
     if size is None:
-        thermal = _rating(CAUTION, SIZE_UNKNOWN.format(limit=f"≤ {_fmt(limit)}"))
+        thermal = _rating(CAUTION, CRLM_TA_SIZE_UNKNOWN.format(caution=_fmt(caution), limit=_fmt(limit)))
     elif size <= caution:
         thermal = _rating(OPTION, CRLM_TA_SMALL.format(caution=_fmt(caution)))
     elif size <= limit:
-        thermal = _rating(CAUTION, CRLM_TA_UPPER.format(caution_plus=_fmt(caution + 1), limit=_fmt(limit)))
+        thermal = _rating(CAUTION, CRLM_TA_UPPER.format(caution=_fmt(caution), limit=_fmt(limit)))
     else:
         thermal = _rating(NOT_SUITABLE, CRLM_TA_TOO_LARGE.format(limit=_fmt(limit)))
     return {

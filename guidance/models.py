@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from guidance import labels
+from guidance.modalities import SIZE_NOT_MEASURED
 from patients.models import Disease
 
 
@@ -48,7 +50,48 @@ RELEASE_CONTENT_FIELDS = (
 )
 
 
+# A published release may only be retired: these are the fields a bulk update may set on it.
+RETIREMENT_FIELDS = frozenset({"status", "retired_at"})
+
+
 class GuidelineReleaseQuerySet(models.QuerySet):
+    """Bulk writes are refused when they would change a published or retired release.
+
+    save() and delete() check one row; these overrides close the queryset paths (update, delete,
+    bulk_create, bulk_update) that bypass them. On PostgreSQL database triggers refuse the same.
+    """
+
+    def _locked(self) -> Self:
+        return self.exclude(status=ReleaseStatus.DRAFT)
+
+    def update(self, **kwargs: Any) -> int:
+        locked = self._locked()
+        if locked.exists():
+            retiring = (
+                set(kwargs) <= RETIREMENT_FIELDS and kwargs.get("status") == ReleaseStatus.RETIRED
+                and not locked.filter(status=ReleaseStatus.RETIRED).exists()
+            )
+            if not retiring:
+                raise ReleaseLocked("Published and retired releases can no longer be edited (a published one may only be retired).")
+        return super().update(**kwargs)
+
+    def delete(self):
+        if self._locked().exists():
+            raise ReleaseLocked("Only a draft release can be deleted.")
+        return super().delete()
+
+    def bulk_create(self, objs, *args: Any, **kwargs: Any):
+        objs = list(objs)
+        if any(release.status != ReleaseStatus.DRAFT for release in objs):
+            raise ReleaseLocked("A release is created as a draft and published with release_publish().")
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args: Any, **kwargs: Any):
+        objs = list(objs)
+        if type(self)(self.model, using=self._db).filter(pk__in=[release.pk for release in objs])._locked().exists():
+            raise ReleaseLocked("Published and retired releases can no longer be edited.")
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
     def published(self) -> Self:
         return self.filter(status=ReleaseStatus.PUBLISHED)
 
@@ -136,6 +179,14 @@ def _check_release_change(stored: dict, release: GuidelineRelease) -> None:
         raise ReleaseLocked(f"A {stored['status']} release cannot become {release.status}.")
 
 
+def _check_releases_are_drafts(release_ids) -> None:
+    """Refuse content written into (or moved to) a release that is not a draft."""
+    release_ids = {release_id for release_id in release_ids if release_id is not None}
+    drafts = GuidelineRelease.objects.filter(pk__in=release_ids, status=ReleaseStatus.DRAFT).count()
+    if drafts != len(release_ids):
+        raise ReleaseLocked("Parameters and rules can only be added to, or moved into, a draft release.")
+
+
 class ReleaseContentQuerySet(models.QuerySet):
     """Parameters and rules: bulk changes are refused when any row belongs to a non-draft release."""
 
@@ -145,11 +196,25 @@ class ReleaseContentQuerySet(models.QuerySet):
 
     def update(self, **kwargs: Any) -> int:
         self._check_all_draft()
+        if "release" in kwargs or "release_id" in kwargs:
+            raise ReleaseLocked("A parameter or rule cannot move to another release.")
         return super().update(**kwargs)
 
     def delete(self):
         self._check_all_draft()
         return super().delete()
+
+    def bulk_create(self, objs, *args: Any, **kwargs: Any):
+        objs = list(objs)
+        _check_releases_are_drafts(row.release_id for row in objs)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args: Any, **kwargs: Any):
+        objs = list(objs)
+        if {"release", "release_id"} & set(fields):
+            raise ReleaseLocked("A parameter or rule cannot move to another release.")
+        type(self)(self.model, using=self._db).filter(pk__in=[row.pk for row in objs])._check_all_draft()
+        return super().bulk_update(objs, fields, *args, **kwargs)
 
 
 class ReleaseContent(models.Model):
@@ -236,29 +301,14 @@ RATING_LABELS = {
     "not_applicable": "Not applicable",
     "no_evidence_in_sources": "No evidence in sources",
 }
-# Where on the patient page a missing fact is entered (anchors of patients/patient_detail.html).
-RECORD_SECTIONS = (
-    ("ecog", "status"), ("frail", "status"), ("comorbid", "status"), ("ki67", "primary"), ("hormone", "primary"),
-    ("glucocorticoid", "primary"), ("primary", "primary"), ("n_status", "primary"), ("node", "primary"),
-    ("diagnosis", "primary"), ("cea", "labs"), ("lab", "labs"), ("size", "lesions"), ("mm", "lesions"),
-    ("lesion", "lesions"), ("metasta", "lesions"), ("liver", "lesions"), ("event", "events"),
-    ("episode", "events"), ("chemo", "events"), ("systemic", "events"), ("recist", "lesions"),
-)
-
-
-def record_section_for(fact_name: str) -> str:
-    """Return the patient-page anchor where the data behind a fact is entered."""
-    for fragment, section in RECORD_SECTIONS:
-        if fragment in fact_name:
-            return section
-    return "record"
-
-
 class EvaluationQuerySet(models.QuerySet):
     def update(self, **kwargs: Any) -> int:
         raise RuntimeError("Evaluations are append-only.")
 
     def delete(self):
+        raise RuntimeError("Evaluations are append-only.")
+
+    def bulk_update(self, objs, fields, *args: Any, **kwargs: Any):
         raise RuntimeError("Evaluations are append-only.")
 
     def for_patient(self, patient) -> Self:
@@ -300,9 +350,14 @@ class Evaluation(models.Model):
 
     @property
     def state_label(self) -> str:
-        """The OMD state as the board says it, e.g. "repeat oligoprogression"."""
+        """The OMD state as the board says it, e.g. "repeat oligoprogression"; empty when the verdict says it all.
+
+        "not oligometastatic" and "undetermined" repeat the verdict, so they are not said twice.
+        """
         omd_state = self.output.get("omd_state") or {}
         if omd_state.get("state"):
+            if omd_state["state"] in ("not_oligometastatic", "undetermined"):
+                return ""
             return omd_state["state"].replace("_", " ")
         parts = [omd_state.get("genesis"), omd_state.get("timing"), omd_state.get("course")]
         if omd_state.get("genesis") == "de_novo" and omd_state.get("timing") == "synchronous":
@@ -324,46 +379,55 @@ class Evaluation(models.Model):
 
     @property
     def findings_by_category(self) -> list[tuple[str, list[dict]]]:
-        """Findings grouped by category in the categories' fixed order, empty groups left out."""
+        """Findings grouped by category in the categories' fixed order, empty groups left out.
+
+        Each finding also carries `facts_used_rows`: the facts it used with clinician-readable labels
+        and values (guidance/labels.py), the fact's code kept beside them.
+        """
+        parameters = self.output.get("parameters") or {}
+        findings = [
+            {**finding, "facts_used_rows": labels.facts_used_rows(finding.get("facts_used") or {}, parameters)}
+            for finding in self.output.get("findings", [])
+        ]
         groups = []
         for category, label in RuleCategory.choices:
-            findings = [finding for finding in self.output.get("findings", []) if finding.get("category") == category]
-            if findings:
-                groups.append((label, findings))
+            in_category = [finding for finding in findings if finding.get("category") == category]
+            if in_category:
+                groups.append((label, in_category))
         known = set(RuleCategory.values)
-        others = [finding for finding in self.output.get("findings", []) if finding.get("category") not in known]
+        others = [finding for finding in findings if finding.get("category") not in known]
         if others:
             groups.append(("Other", others))
         return groups
 
     @property
     def undetermined_entries(self) -> list[dict]:
-        """Undetermined rules with, for each missing name, where it is entered."""
-        entries = []
-        for entry in self.output.get("undetermined", []):
-            missing = []
-            for name in entry.get("missing", []):
-                if name.startswith("board_inputs."):
-                    field_name = name.removeprefix("board_inputs.")
-                    missing.append({"name": field_name.replace("_", " "), "board_input": field_name})
-                else:
-                    missing.append({"name": name.replace("_", " "), "section": record_section_for(name)})
-            entries.append({"code": entry.get("code"), "missing": missing})
-        return entries
+        """Undetermined rules with, for each missing name, its label and where it is entered (labels.missing_entry)."""
+        return [
+            {"code": entry.get("code"), "missing": [labels.missing_entry(name) for name in entry.get("missing", [])]}
+            for entry in self.output.get("undetermined", [])
+        ]
 
     @property
     def modality_rows(self) -> list[dict]:
-        """One row per lesion: each modality's rating with its label and reasons, in a fixed column order."""
+        """One row per lesion: each modality's rating with its label and reasons, in a fixed column order.
+
+        A lesion without a size is marked (`size_unknown`), and a rating that depends on the size it lacks
+        carries that reason as `size_note`, shown in the grid itself rather than only on expanding.
+        """
+        unsized = set((self.output.get("facts") or {}).get("unsized_metastases") or [])
         rows = []
         for lesion_id, modalities in (self.output.get("lesion_modalities") or {}).items():
             cells = []
             for modality, label in MODALITIES:
                 rating = (modalities.get(modality) or {}).get("rating") or "no_evidence_in_sources"
+                reasons = (modalities.get(modality) or {}).get("reasons", [])
+                size_note = next((reason for reason in reasons if reason.startswith(SIZE_NOT_MEASURED)), "")
                 cells.append({
                     "modality": label, "rating": rating, "rating_label": RATING_LABELS.get(rating, rating),
-                    "reasons": (modalities.get(modality) or {}).get("reasons", []),
+                    "reasons": reasons, "size_note": size_note,
                 })
-            rows.append({"lesion": lesion_id, "cells": cells})
+            rows.append({"lesion": lesion_id, "cells": cells, "size_unknown": lesion_id in unsized})
         return rows
 
     def save(self, *args: Any, **kwargs: Any) -> None:

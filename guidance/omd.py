@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 
 from guidance.dates import add_months
+from guidance.parameters import whole
 from guidance.derive import Timeline
 
 EMPTY_STATE = {"state": None, "genesis": None, "timing": None, "course": None,
@@ -83,7 +84,7 @@ def omd_state(
 
     timing = None
     if genesis == "de_novo" and timeline.diagnosis_date is not None:
-        limit = add_months(timeline.diagnosis_date, int(parameters["OMD_SYNCHRONOUS_MAX_MONTHS"]))
+        limit = add_months(timeline.diagnosis_date, whole(parameters, "OMD_SYNCHRONOUS_MAX_MONTHS"))
         timing = "synchronous" if diagnosis <= limit else "metachronous"
     result["timing"] = timing
 

@@ -11,6 +11,7 @@ from datetime import date
 
 from guidance.conditions import NOT_APPLICABLE, ScoreRange
 from guidance.dates import add_months
+from guidance.parameters import whole
 from guidance.derive import Timeline
 
 EPSILON = 1e-9  # ratios such as 1.2 x nadir are compared without binary floating-point drift
@@ -73,7 +74,7 @@ def fong_score(
     elif resection_date is None or first_liver_date <= resection_date:
         dfi_short = True  # found on or before the primary resection, or primary unresected: DFI 0 months
     else:
-        dfi_short = first_liver_date < add_months(resection_date, int(parameters["FONG_DFI_BELOW_MONTHS"]))
+        dfi_short = first_liver_date < add_months(resection_date, whole(parameters, "FONG_DFI_BELOW_MONTHS"))
     components = {
         "node_positive_primary": node_positive,
         "dfi_below_12_months": dfi_short,
@@ -108,6 +109,16 @@ def tumour_burden_score(liver_sizes: list, parameters: Mapping) -> tuple[float |
     return tbs, zone
 
 
+# The Viganò object of the output when it does not apply (ACC): every key present, every value unknown.
+VIGANO_NOT_ASSESSED = {
+    "more_than_3_metastases": None, "size_ge_50mm": None, "cea_ge_200": None, "factor_count": None,
+    "contraindicated": None, "survival_3y_pct": None, "survival_5y_pct": None,
+}
+VIGANO_FACTOR_NAMES = ("more_than_3_metastases", "size_ge_50mm", "cea_ge_200")
+# The Fong range of a case it is not assessed for (ACC): no component known, so 0 to 5 points.
+FONG_NOT_ASSESSED_RANGE = [0, 5]
+
+
 def vigano(*, liver_count: int, liver_sizes: list, cea, parameters: Mapping) -> dict:
     """Viganò factors, contraindication in three-valued logic and the slide's survival figures (§6.4)."""
     more_than = liver_count > parameters["VIGANO_COUNT_ABOVE"]
@@ -116,12 +127,10 @@ def vigano(*, liver_count: int, liver_sizes: list, cea, parameters: Mapping) -> 
     pattern = (more_than, large, high_cea)
     complete = None not in pattern
     survival = VIGANO_SURVIVAL[pattern] if complete else (None, None)
-    names = ("more_than_3_metastases", "size_ge_50mm", "cea_ge_200")
     return {
         "more_than_3_metastases": more_than,
         "size_ge_50mm": large,
         "cea_ge_200": high_cea,
-        "factors": [name for name, value in zip(names, pattern) if value is True],
         "factor_count": sum(pattern) if complete else None,
         "contraindicated": _or(_and(more_than, large), high_cea),
         "survival_3y_pct": survival[0],
@@ -141,15 +150,21 @@ class Recist:
     radiologist: bool = False
 
     def to_json(self) -> dict:
+        """The contract's recist object (evaluation-output.md): baseline date, nadir and current sums in mm."""
         return {
             "response": self.response,
             "baseline": self.baseline.isoformat() if self.baseline else None,
             "nadir": _number(self.nadir_sum),
             "current": _number(self.current_sum),
             "targets": list(self.targets),
-            "baseline_sum_mm": _number(self.baseline_sum),
-            "current_date": self.current_date.isoformat() if self.current_date else None,
-            "reported_by_radiologist": self.radiologist,
+        }
+
+    def detail_facts(self) -> dict:
+        """What the contract's recist object leaves out, reported among the facts."""
+        return {
+            "recist_baseline_sum_mm": _number(self.baseline_sum),
+            "recist_current_date": self.current_date.isoformat() if self.current_date else None,
+            "recist_reported_by_radiologist": self.radiologist,
         }
 
 

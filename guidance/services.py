@@ -7,12 +7,14 @@ from datetime import date
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import JSONField, OuterRef, Subquery
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from guidance import engine, facts
+from guidance import engine, facts, labels
 from guidance.conditions import CONDITION_NAMES, ConditionError, check_names, compile_condition
 from guidance.models import Evaluation, GuidelineRelease, Parameter, ReleaseStatus, Rule
+from guidance.parameters import ParameterError
 from guidance.record import normalise_board_inputs
 from guidance.engine import RuleSpec
 from patients.models import Patient
@@ -65,11 +67,17 @@ def condition_errors(condition: str, *, parameter_names: Iterable[str] = ()) -> 
 
 
 def release_problems(release: GuidelineRelease) -> list[str]:
-    """Return what keeps a release from evaluating: missing engine parameters, invalid rule conditions."""
-    parameter_names = [parameter.name for parameter in release.parameters.all()]
-    problems = [
-        f"Parameter {name} is missing; the engine needs it." for name in engine.ENGINE_PARAMETERS
-        if name not in parameter_names
+    """Return what keeps a release from being published or evaluated (empty when nothing does).
+
+    Missing engine parameters, parameter values outside their kind, missing rules the engine needs
+    (engine.release_gaps), rules of another disease, and invalid rule conditions.
+    """
+    parameters, rules = release_engine_inputs(release)
+    parameter_names = list(parameters)
+    problems = engine.release_gaps(release.disease, parameters, rules)
+    problems += [
+        f"{rule.code}: its scope {rule.disease} does not apply to {release.get_disease_display()}."
+        for rule in rules if rule.disease not in ("general", release.disease)
     ]
     for rule in release.rules.all():
         problems += [f"{rule.code}: {error}" for error in condition_errors(rule.condition, parameter_names=parameter_names)]
@@ -116,7 +124,7 @@ def release_publish(*, release: GuidelineRelease, by: AbstractBaseUser, request=
         raise ValidationError(f"Release {release.version} is {release.status}; only a draft can be published.")
     problems = release_problems(release)
     if problems:
-        raise ValidationError(["Fix the rule conditions before publishing."] + problems)
+        raise ValidationError(["Fix these problems before publishing."] + problems)
     if not release.rules.exists():
         raise ValidationError("A release without rules cannot be published.")
     now = timezone.now()
@@ -161,8 +169,21 @@ def release_evaluate(release: GuidelineRelease, case: dict, *, as_of: date, boar
             facts.record_for(case), board_inputs=normalise_board_inputs(board_inputs), parameters=parameters,
             rules=rules, as_of=as_of, ruleset_version=release.version,
         )
-    except ConditionError as error:
+    except engine.IncompleteRelease as error:
+        raise EvaluationFailed(f"Release {release.version} is incomplete: {error}") from None
+    except (ConditionError, ParameterError) as error:
         raise EvaluationFailed(f"Release {release.version} cannot be evaluated: {error}") from None
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference between the published release's output and the draft's, for one patient."""
+
+    area: str  # verdict, OMD state, score, finding, undetermined, modality
+    item: str  # e.g. "fong_crs_range", "ACC-CLS-04", "S7 thermal ablation"
+    kind: str  # added, removed, changed
+    before: str = ""
+    after: str = ""
 
 
 @dataclass(frozen=True)
@@ -170,6 +191,9 @@ class DryRunResult:
     """How one patient's guidance would change if a draft replaced the published release."""
 
     patient: Patient
+    board_inputs: dict = field(default_factory=dict)
+    board_inputs_from: str = ""  # "the latest evaluation", "none stored", "given for the dry run"
+    changes: list[Change] = field(default_factory=list)
     findings_added: list[dict] = field(default_factory=list)
     findings_removed: list[dict] = field(default_factory=list)
     undetermined_added: list[dict] = field(default_factory=list)
@@ -180,21 +204,106 @@ class DryRunResult:
 
     @property
     def changed(self) -> bool:
-        return bool(
-            self.findings_added or self.findings_removed or self.undetermined_added
-            or self.undetermined_removed or self.omd_before != self.omd_after
-        )
+        return bool(self.changes)
+
+    def changes_in(self, area: str) -> list[Change]:
+        return [change for change in self.changes if change.area == area]
+
+    @property
+    def board_inputs_label(self) -> str:
+        """The board inputs used, e.g. "Resectability: upfront resectable; All sites safely treatable: yes"."""
+        stated = [
+            f"{labels.fact_label('board_inputs.' + name)}: {labels.format_value('board_inputs.' + name, value)}"
+            for name, value in self.board_inputs.items() if value is not None
+        ]
+        return "; ".join(stated) or "none stated"
 
 
 def _by_code(entries: list[dict]) -> dict[str, dict]:
     return {entry["code"]: entry for entry in entries}
 
 
-def _compare(patient: Patient, before: dict, after: dict) -> DryRunResult:
+def _shown(value) -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_shown(item) for item in value) if value else "none"
+    return str(value)
+
+
+def _flat(value, prefix: str = "") -> dict[str, object]:
+    """A nested dict as dotted keys: {"vigano": {"factor_count": 1}} -> {"vigano.factor_count": 1}."""
+    if not isinstance(value, dict):
+        return {prefix: value}
+    flat: dict[str, object] = {}
+    for key, item in value.items():
+        flat.update(_flat(item, f"{prefix}.{key}" if prefix else key))
+    return flat
+
+
+def _value_changes(area: str, before: dict, after: dict) -> list[Change]:
+    old, new = _flat(before), _flat(after)
+    return [
+        Change(area, key, "changed", _shown(old.get(key)), _shown(new.get(key)))
+        for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key)
+    ]
+
+
+def _entry_changes(area: str, before: list[dict], after: list[dict], fields: tuple[str, ...]) -> list[Change]:
+    old, new = _by_code(before), _by_code(after)
+    changes = []
+    for code, entry in new.items():
+        if code not in old:
+            changes.append(Change(area, code, "added", "", _describe(entry, fields)))
+    for code, entry in old.items():
+        if code not in new:
+            changes.append(Change(area, code, "removed", _describe(entry, fields), ""))
+    for code in (code for code in new if code in old):
+        for name in fields:
+            if old[code].get(name) != new[code].get(name):
+                changes.append(Change(area, f"{code} {name}", "changed", _shown(old[code].get(name)),
+                                      _shown(new[code].get(name))))
+    return changes
+
+
+def _describe(entry: dict, fields: tuple[str, ...]) -> str:
+    if "missing" in fields:
+        return "missing: " + _shown(entry.get("missing"))
+    return entry.get("text", "")
+
+
+def _modality_changes(before: dict, after: dict) -> list[Change]:
+    changes = []
+    for lesion in sorted(set(before) | set(after)):
+        old, new = before.get(lesion) or {}, after.get(lesion) or {}
+        for modality in sorted(set(old) | set(new)):
+            was, now = old.get(modality) or {}, new.get(modality) or {}
+            item = f"{lesion} {modality.replace('_', ' ')}"
+            if was.get("rating") != now.get("rating"):
+                changes.append(Change("modality", item, "changed", _shown(was.get("rating")), _shown(now.get("rating"))))
+            elif was.get("reasons") != now.get("reasons"):
+                changes.append(Change("modality", f"{item} reasons", "changed", " ".join(was.get("reasons") or []),
+                                      " ".join(now.get("reasons") or [])))
+    return changes
+
+
+def _compare(patient: Patient, before: dict, after: dict, *, board_inputs: dict, board_inputs_from: str) -> DryRunResult:
+    """Every difference between two outputs for one patient: verdict, OMD state, scores, findings, undetermined, modalities."""
+    changes = []
+    if before["is_oligometastatic"] != after["is_oligometastatic"]:
+        changes.append(Change("verdict", "is_oligometastatic", "changed", before["is_oligometastatic"],
+                              after["is_oligometastatic"]))
+    changes += _value_changes("OMD state", before["omd_state"], after["omd_state"])
+    changes += _value_changes("score", before["scores"], after["scores"])
+    changes += _entry_changes("finding", before["findings"], after["findings"], ("text", "evidence", "source", "category"))
+    changes += _entry_changes("undetermined", before["undetermined"], after["undetermined"], ("missing",))
+    changes += _modality_changes(before["lesion_modalities"], after["lesion_modalities"])
     findings_before, findings_after = _by_code(before["findings"]), _by_code(after["findings"])
     undetermined_before, undetermined_after = _by_code(before["undetermined"]), _by_code(after["undetermined"])
     return DryRunResult(
-        patient=patient,
+        patient=patient, board_inputs=board_inputs, board_inputs_from=board_inputs_from, changes=changes,
         findings_added=[f for code, f in findings_after.items() if code not in findings_before],
         findings_removed=[f for code, f in findings_before.items() if code not in findings_after],
         undetermined_added=[u for code, u in undetermined_after.items() if code not in undetermined_before],
@@ -204,23 +313,59 @@ def _compare(patient: Patient, before: dict, after: dict) -> DryRunResult:
     )
 
 
-def release_dry_run(*, draft: GuidelineRelease, patients: Iterable[Patient], as_of: date) -> list[DryRunResult]:
-    """Return, per patient, how the draft's output differs from the published release's (nothing is stored)."""
+def _latest_board_inputs(patients: list[Patient]) -> dict[int, dict | None]:
+    """Each patient's board inputs of their latest stored evaluation (None without one), in one query."""
+    latest = Evaluation.objects.filter(patient=OuterRef("pk")).order_by("-created_at", "-id").values("board_inputs")[:1]
+    rows = Patient.objects.filter(pk__in=[patient.pk for patient in patients]).annotate(
+        latest_board_inputs=Subquery(latest, output_field=JSONField())
+    ).values_list("pk", "latest_board_inputs")
+    return dict(rows)
+
+
+@transaction.atomic
+def release_dry_run(
+    *, draft: GuidelineRelease, patients: Iterable[Patient], as_of: date, by: AbstractBaseUser,
+    board_inputs: Mapping | None = None, request=None,
+) -> list[DryRunResult]:
+    """Return, per patient, how the draft's output differs from the published release's (no evaluation is stored).
+
+    Each patient is evaluated with the board inputs of their latest stored evaluation, or, when
+    `board_inputs` is given, with those for every patient. The dry run reads patient records, so it is
+    audited: one row per patient evaluated, naming the editor, the draft and the board inputs' origin.
+    """
+    check_can_edit_releases(by)
+    patients = sorted(patients, key=lambda patient: (patient.name, patient.mrn))
+    visible = set(Patient.objects.visible_to(by).filter(pk__in=[p.pk for p in patients]).values_list("pk", flat=True))
+    if any(patient.pk not in visible for patient in patients):
+        raise PermissionDenied("The dry run may only include patients you may see.")
     published = release_current(draft.disease)
     draft = GuidelineRelease.objects.for_evaluation().get(pk=draft.pk)
+    given = normalise_board_inputs(board_inputs) if board_inputs is not None else None
+    stored = _latest_board_inputs(patients) if given is None else {}
     results = []
-    for patient in sorted(patients, key=lambda patient: (patient.name, patient.mrn)):
+    for patient in patients:
+        if given is not None:
+            inputs, origin = given, "given for the dry run"
+        elif stored.get(patient.pk) is not None:
+            inputs, origin = normalise_board_inputs(stored[patient.pk]), "the latest evaluation"
+        else:
+            inputs, origin = normalise_board_inputs({}), "none stored"
         case = facts.case_dict_for(patient)
         if facts.disease_of(case) != draft.disease:
             results.append(DryRunResult(patient=patient, problem=f"Not a {draft.get_disease_display()} patient."))
             continue
+        AuditEvent.record(
+            by=by, action="guidelinerelease.dry_run", target=draft, patient=patient, request=request,
+            detail={"version": draft.version, "compared_with": published.version, "as_of": as_of.isoformat(),
+                    "board_inputs": origin},
+        )
         try:
-            before = release_evaluate(published, case, as_of=as_of, board_inputs={})
-            after = release_evaluate(draft, case, as_of=as_of, board_inputs={})
+            before = release_evaluate(published, case, as_of=as_of, board_inputs=inputs)
+            after = release_evaluate(draft, case, as_of=as_of, board_inputs=inputs)
         except EvaluationFailed as error:
-            results.append(DryRunResult(patient=patient, problem=str(error)))
+            results.append(DryRunResult(patient=patient, board_inputs=inputs, board_inputs_from=origin, problem=str(error)))
             continue
-        results.append(_compare(patient, before, after))
+        results.append(_compare(patient, before, after, board_inputs=inputs, board_inputs_from=origin))
     return results
 
 
@@ -264,3 +409,11 @@ def evaluation_create(
         detail={"release": release.version, "as_of": as_of.isoformat()},
     )
     return evaluation
+
+
+def evaluation_viewed(*, evaluation: Evaluation, by: AbstractBaseUser, request=None) -> None:
+    """Audit that guidance was shown: every view of a patient's guidance, a reused evaluation included."""
+    AuditEvent.record(
+        by=by, action="evaluation.viewed", target=evaluation, patient=evaluation.patient, request=request,
+        detail={"release": evaluation.release.version, "as_of": evaluation.as_of.isoformat()},
+    )

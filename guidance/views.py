@@ -13,6 +13,7 @@ from django_htmx.middleware import HtmxDetails
 from guidance import engine, services
 from guidance.forms import BoardInputsForm
 from guidance.models import Evaluation, GuidelineRelease
+from patients.access import get_patient_for_user
 from patients.models import Patient
 
 
@@ -25,8 +26,8 @@ class HtmxHttpRequest(HttpRequest):
 
 def _get_patient_for_user(request: HttpRequest, public_id: UUID) -> Patient:
     """Return the patient if the user may see the record (a board of theirs lists it), else 404."""
-    patients = Patient.objects.visible_to(request.user).current().select_related("primary")
-    return get_object_or_404(patients, public_id=public_id)
+    # Outsiders get the same 404 as for an unknown id, and the refusal is audited (patients.access).
+    return get_patient_for_user(request, public_id, Patient.objects.select_related("primary"))
 
 
 def _shown_evaluation(request: HtmxHttpRequest, patient: Patient, latest: Evaluation | None):
@@ -68,8 +69,10 @@ def patient_guidance(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
             problem = " ".join(getattr(error, "messages", [str(error)]))
     elif evaluation is None:
         evaluation = latest
-    if evaluation is not None and evaluation not in history:
-        history = [evaluation, *history][:HISTORY_LENGTH]
+    if evaluation is not None:
+        services.evaluation_viewed(evaluation=evaluation, by=request.user, request=request)
+        if evaluation not in history:
+            history = [evaluation, *history][:HISTORY_LENGTH]
     context = {
         "patient": patient, "evaluation": evaluation, "form": form, "problem": problem, "history": history,
         "current_release": _current_release(patient), "disclaimer": engine.DISCLAIMER,

@@ -89,11 +89,13 @@ def test_admin_refuses_an_invalid_condition_with_a_suggestion_at_the_field(edito
     assert rule.condition == before
 
 
-def test_admin_dry_run_shows_a_changed_finding_after_a_threshold_change(editor_client, draft):
-    patient = acc_patient(name="Dry Run Patient")
+def test_admin_dry_run_shows_a_changed_finding_after_a_threshold_change(editor_client, editor, draft):
+    patient = acc_patient(name="Dry Run Patient", by=editor)
     draft.parameters.filter(name="ACC_OMD_MAX_METASTASES").update(value=2)
 
-    response = editor_client.post(_url("dry_run", draft), {"patients": [patient.pk], "as_of": "2026-10-01"})
+    response = editor_client.post(
+        _url("dry_run", draft), {"patients": [patient.pk], "as_of": "2026-10-01", "board_inputs_from": "stored"}
+    )
 
     assert response.status_code == 200
     results = response.context["results"]
@@ -147,3 +149,160 @@ def test_admin_release_list_shows_counts(editor_client, releases):
 
     assert response.status_code == 200
     assert "2026.1" in response.text
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("ACC_GUIDELINE_DFI_MIN_MONTHS", "12.5", "whole number of months"),
+        ("ACC_KI67_INDOLENT_BELOW_PCT", "101", "percentage from 0 to 100"),
+        ("ACC_OMD_DIAMETER_BELOW_MM", "0", "size in mm greater than 0"),
+        ("RECIST_PR_MAX_RATIO", "1", "ratio between 0 and 1"),
+    ],
+)
+def test_admin_refuses_a_parameter_value_outside_its_kind_at_the_field(editor_client, draft, name, value, message):
+    parameter = draft.parameters.get(name=name)
+    before = parameter.value
+
+    response = editor_client.post(_url("change", draft), _change_form_data(draft, {("parameters", parameter.pk, "value"): value}))
+
+    assert response.status_code == 200
+    errors = [form_errors for form_errors in response.context["inline_admin_formsets"][0].formset.errors if form_errors]
+    assert len(errors) == 1 and message in " ".join(errors[0]["value"])
+    parameter.refresh_from_db()
+    assert parameter.value == before
+
+
+def test_admin_refuses_a_parameter_name_that_conditions_cannot_use(editor_client, draft):
+    parameter = draft.parameters.get(name="FRAIL_ECOG_MIN")
+
+    response = editor_client.post(
+        _url("change", draft), _change_form_data(draft, {("parameters", parameter.pk, "name"): "frail ecog"})
+    )
+
+    assert response.status_code == 200
+    assert "capitals" in response.text
+    assert draft.parameters.filter(name="FRAIL_ECOG_MIN").exists()
+
+
+def test_admin_publish_page_lists_what_keeps_a_draft_from_publishing(editor_client, draft):
+    draft.rules.filter(code="ACC-CLS-01").delete()
+
+    page = editor_client.get(_url("publish", draft))
+    response = editor_client.post(_url("publish", draft))
+
+    assert "Rule ACC-CLS-01 is missing" in page.text
+    assert response.status_code == 200
+    assert "Rule ACC-CLS-01 is missing" in response.text
+    draft.refresh_from_db()
+    assert draft.status == ReleaseStatus.DRAFT
+
+
+def _with_new_rows(data: dict, prefix: str, rows: list[dict]) -> dict:
+    total = int(data[f"{prefix}-TOTAL_FORMS"])
+    for offset, row in enumerate(rows):
+        for field, value in row.items():
+            data[f"{prefix}-{total + offset}-{field}"] = value
+    data[f"{prefix}-TOTAL_FORMS"] = total + len(rows)
+    return data
+
+
+NEW_PARAMETER = {"name": "ACC_NEW_LIMIT_MM", "value": "40", "unit": "mm", "source": "Test", "note": ""}
+NEW_RULE = {
+    "code": "ACC-CAU-99", "scope": "acc", "category": "caution", "order": "9990",
+    "condition": "largest_metastasis_mm >= ACC_NEW_LIMIT_MM", "text": "A large metastasis may be weighed.",
+    "evidence": "", "source": "Test",
+}
+
+
+def test_admin_accepts_a_rule_using_a_parameter_added_in_the_same_submit(editor_client, draft):
+    data = _with_new_rows(_change_form_data(draft), "parameters", [NEW_PARAMETER])
+    data = _with_new_rows(data, "rules", [NEW_RULE])
+
+    response = editor_client.post(_url("change", draft), data)
+
+    assert response.status_code == 302, response.context["inline_admin_formsets"][1].formset.errors
+    assert draft.rules.get(code="ACC-CAU-99").condition == NEW_RULE["condition"]
+    assert draft.parameters.get(name="ACC_NEW_LIMIT_MM").value == 40
+
+
+def test_admin_accepts_a_parameter_renamed_together_with_its_rule(editor_client, draft):
+    parameter = draft.parameters.get(name="ACC_LONG_INTERVAL_MIN_MONTHS")
+    rule = draft.rules.get(code="ACC-LT-05")
+    renamed = rule.condition.replace("ACC_LONG_INTERVAL_MIN_MONTHS", "ACC_LONG_INTERVAL_MONTHS")
+
+    response = editor_client.post(_url("change", draft), _change_form_data(draft, {
+        ("parameters", parameter.pk, "name"): "ACC_LONG_INTERVAL_MONTHS", ("rules", rule.pk, "condition"): renamed,
+    }))
+
+    assert response.status_code == 302
+    rule.refresh_from_db()
+    assert rule.condition == renamed
+
+
+def test_admin_refuses_a_rename_that_leaves_a_rule_naming_the_old_parameter(editor_client, draft):
+    parameter = draft.parameters.get(name="ACC_LONG_INTERVAL_MIN_MONTHS")
+
+    response = editor_client.post(_url("change", draft), _change_form_data(draft, {
+        ("parameters", parameter.pk, "name"): "ACC_LONG_INTERVAL_MONTHS",
+    }))
+
+    assert response.status_code == 200
+    errors = [form_errors for form_errors in response.context["inline_admin_formsets"][1].formset.errors if form_errors]
+    assert len(errors) == 1
+    assert "unknown name 'ACC_LONG_INTERVAL_MIN_MONTHS' (did you mean 'ACC_LONG_INTERVAL_MONTHS'?)" in errors[0]["condition"]
+    assert draft.parameters.filter(name="ACC_LONG_INTERVAL_MIN_MONTHS").exists()
+
+
+def test_admin_refuses_deleting_a_parameter_a_rule_still_uses(editor_client, draft):
+    parameter = draft.parameters.get(name="ACC_LONG_INTERVAL_MIN_MONTHS")
+    data = _change_form_data(draft)
+    index = list(draft.parameters.all()).index(parameter)
+    data[f"parameters-{index}-DELETE"] = "on"
+
+    response = editor_client.post(_url("change", draft), data)
+
+    assert response.status_code == 200
+    errors = [form_errors for form_errors in response.context["inline_admin_formsets"][1].formset.errors if form_errors]
+    assert "unknown name 'ACC_LONG_INTERVAL_MIN_MONTHS'" in " ".join(errors[0]["condition"])
+    assert draft.parameters.filter(name="ACC_LONG_INTERVAL_MIN_MONTHS").exists()
+
+
+def _add_form_data(parameters: list[dict], rules: list[dict]) -> dict:
+    data = {"disease": "acc", "version": "2099.1", "effective_on": "", "change_note": "From scratch", "_save": "Save"}
+    for prefix, rows in (("parameters", parameters), ("rules", rules)):
+        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0, f"{prefix}-MIN_NUM_FORMS": 0,
+                     f"{prefix}-MAX_NUM_FORMS": 1000})
+        _with_new_rows(data, prefix, rows)
+    return data
+
+
+def test_admin_add_release_page_accepts_rules_naming_its_new_parameters(editor_client, releases):
+    response = editor_client.post(reverse("admin:guidance_guidelinerelease_add"),
+                                  _add_form_data([NEW_PARAMETER], [NEW_RULE]))
+
+    assert response.status_code == 302
+    release = GuidelineRelease.objects.get(disease="acc", version="2099.1")
+    assert release.rules.get(code="ACC-CAU-99").condition == NEW_RULE["condition"]
+
+
+def test_admin_add_release_page_refuses_an_unknown_parameter_with_a_suggestion(editor_client, releases):
+    rule = {**NEW_RULE, "condition": "largest_metastasis_mm >= ACC_NEW_LIMT_MM"}
+
+    response = editor_client.post(reverse("admin:guidance_guidelinerelease_add"), _add_form_data([NEW_PARAMETER], [rule]))
+
+    assert response.status_code == 200
+    assert "did you mean &#x27;ACC_NEW_LIMIT_MM&#x27;?" in response.text
+    assert not GuidelineRelease.objects.filter(version="2099.1").exists()
+
+
+def test_admin_refuses_a_syntax_error_with_a_suggestion_at_the_field(editor_client, draft):
+    rule = draft.rules.get(code="GEN-MD-01")
+
+    response = editor_client.post(_url("change", draft), _change_form_data(draft, {
+        ("rules", rule.pk, "condition"): "missing(ecog) && frail",
+    }))
+
+    assert response.status_code == 200
+    errors = [form_errors for form_errors in response.context["inline_admin_formsets"][1].formset.errors if form_errors]
+    assert "write 'and' instead of '&&'" in " ".join(errors[0]["condition"])

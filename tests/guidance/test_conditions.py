@@ -203,7 +203,37 @@ def test_check_names_suggests_close_names():
 
 
 def test_check_names_reports_syntax_errors():
-    assert check_names("a and", CONDITION_NAMES) == ["syntax error at the end of the condition: invalid syntax"]
+    assert check_names("a and", CONDITION_NAMES) == [
+        "syntax error at the end of the condition: invalid syntax "
+        "(suggestion: the condition ends after an operator: something is missing after it)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "suggestion"),
+    [
+        ("frail && metastases_present", "write 'and' instead of '&&'"),
+        ("frail || metastases_present", "write 'or' instead of '||'"),
+        ("!frail", "write 'not' instead of '!'"),
+        ("ecog = 2", "compare with '=='"),
+        ("ecog ≥ 2", "write '>=' instead of '≥'"),
+        ("frail AND metastases_present", "lower case"),
+        ("(frail and metastases_present", "a ')' is missing"),
+        ("n_status == 'N1", "a quote is not closed"),
+        ("frail and", "ends after an operator"),
+        ("n_status == ‘N1’", "straight quotes"),
+    ],
+)
+def test_syntax_errors_come_with_a_suggestion(text, suggestion):
+    with pytest.raises(ConditionError) as raised:
+        compile_condition(text)
+
+    assert "suggestion: " in str(raised.value) and suggestion in str(raised.value)
+    assert "Perhaps you forgot a comma" not in str(raised.value)
+
+
+def test_lower_case_constants_suggest_the_constant():
+    assert check_names("frail == true", CONDITION_NAMES) == ["unknown name 'true' (did you mean True?)"]
 
 
 def test_check_names_accepts_known_names_and_functions():

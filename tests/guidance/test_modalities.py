@@ -83,3 +83,37 @@ def test_engine_rates_active_metastases_with_acc_cau_03():
 
     assert list(output["lesion_modalities"]) == ["L1"]
     assert output["lesion_modalities"]["L1"]["sbrt"]["rating"] == C
+
+
+def test_crlm_unmeasured_liver_lesion_says_the_size_is_unknown_and_assumes_nothing():
+    thermal = crlm_modalities("liver", None, P)["thermal_ablation"]
+
+    assert thermal["rating"] == C
+    [reason] = thermal["reasons"]
+    assert reason.startswith("Size not measured")
+    assert "assumes nothing about size" in reason
+    assert "up to 30 mm" in reason and "over 30 mm" in reason
+    assert "to be confirmed" in reason
+
+
+@pytest.mark.parametrize("modality", ["thermal_ablation", "tace"])
+def test_acc_unmeasured_liver_lesion_says_the_size_is_unknown(modality):
+    rating = acc_modalities("liver", None, P, rt_caution=False)[modality]
+
+    assert rating["rating"] == C
+    assert rating["reasons"][0].startswith("Size not measured")
+    assert "below 30 mm" in rating["reasons"][0]
+
+
+def test_measured_lesions_do_not_carry_the_size_note():
+    grids = [crlm_modalities("liver", size, P) for size in (10, 25, 35)] + [acc_modalities("liver", 10, P, False)]
+
+    assert not any(reason.startswith("Size not measured") for grid in grids for rating in grid.values()
+                   for reason in rating["reasons"])
+
+
+def test_crlm_thermal_reason_follows_a_fractional_caution_threshold():
+    thermal = crlm_modalities("liver", 20.6, {**P, "CRLM_TA_CAUTION_ABOVE_MM": 20.5})["thermal_ablation"]
+
+    assert thermal["rating"] == C
+    assert thermal["reasons"][0].startswith("Over 20.5 mm and up to 30 mm")

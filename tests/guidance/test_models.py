@@ -159,3 +159,100 @@ def test_database_refuses_changes_to_an_evaluation(published):
         _raw("UPDATE guidance_evaluation SET as_of = '2026-01-01' WHERE id = %s", [evaluation.pk])
     with pytest.raises(DatabaseError):
         _raw("DELETE FROM guidance_evaluation WHERE id = %s", [evaluation.pk])
+
+
+def test_published_release_refuses_queryset_update_delete_and_bulk_writes(published, draft):
+    with pytest.raises(ReleaseLocked):
+        GuidelineRelease.objects.filter(pk=published.pk).update(version="x")
+    with pytest.raises(ReleaseLocked):
+        GuidelineRelease.objects.filter(disease="acc").update(change_note="edited")
+    with pytest.raises(ReleaseLocked):
+        GuidelineRelease.objects.filter(pk=published.pk).delete()
+    published.version = "x"
+    with pytest.raises(ReleaseLocked):
+        GuidelineRelease.objects.bulk_update([published], ["version"])
+    with pytest.raises(ReleaseLocked):
+        GuidelineRelease.objects.bulk_create([GuidelineRelease(disease="crc", version="2099.1", status=ReleaseStatus.PUBLISHED)])
+
+    published.refresh_from_db()
+    assert published.version == "2026.1"
+
+
+def test_published_release_content_refuses_bulk_create_and_bulk_update(published, draft):
+    parameter = published.parameters.get(name="ACC_OMD_MAX_METASTASES")
+    parameter.value = 1
+    rule = published.rules.get(code="ACC-CLS-01")
+    draft_parameter = Parameter.objects.create(release=draft, name="ACC_OMD_MAX_METASTASES", value=5)
+
+    with pytest.raises(ReleaseLocked):
+        Parameter.objects.bulk_create([Parameter(release=published, name="NEW_ONE", value=1)])
+    with pytest.raises(ReleaseLocked):
+        Parameter.objects.bulk_update([parameter], ["value"])
+    with pytest.raises(ReleaseLocked):
+        Rule.objects.filter(pk=rule.pk).update(release=draft)
+    with pytest.raises(ReleaseLocked):
+        Parameter.objects.filter(pk=draft_parameter.pk).update(release_id=published.pk)
+    draft_parameter.release = published
+    with pytest.raises(ReleaseLocked):
+        Parameter.objects.bulk_update([draft_parameter], ["release"])
+
+    assert not published.parameters.filter(name="NEW_ONE").exists()
+    assert published.parameters.get(name="ACC_OMD_MAX_METASTASES").value == 5
+    assert Parameter.objects.get(pk=draft_parameter.pk).release == draft
+
+
+def test_draft_release_allows_bulk_writes_and_a_published_one_may_be_retired_in_bulk(published, draft):
+    [created] = Parameter.objects.bulk_create([Parameter(release=draft, name="ACC_NEW_LIMIT_MM", value=1)])
+    created.value = 2
+    Parameter.objects.bulk_update([created], ["value"])
+    GuidelineRelease.objects.filter(pk=draft.pk).update(change_note="bulk edit of a draft")
+
+    GuidelineRelease.objects.filter(pk=published.pk).update(status=ReleaseStatus.RETIRED)
+
+    assert Parameter.objects.get(pk=created.pk).value == 2
+    published.refresh_from_db()
+    assert published.status == ReleaseStatus.RETIRED
+    with pytest.raises(ReleaseLocked):
+        GuidelineRelease.objects.filter(pk=published.pk).update(status=ReleaseStatus.RETIRED)
+
+
+def test_evaluation_refuses_bulk_update(published):
+    evaluation = _evaluation(published)
+    evaluation.as_of = dt.date(2026, 1, 1)
+
+    with pytest.raises(RuntimeError):
+        Evaluation.objects.bulk_update([evaluation], ["as_of"])
+
+
+def _truncate(table: str) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The test settings let the runner's flush through; a real session has no such setting.
+        cursor.execute("SET LOCAL oligoboard.allow_guidance_truncate = 'off'")
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending foreign-key checks of the test's rows
+        cursor.execute(f"TRUNCATE {table} CASCADE")
+
+
+@postgresql_only
+@pytest.mark.parametrize("table", ["guidance_evaluation", "guidance_guidelinerelease", "guidance_parameter", "guidance_rule"])
+def test_database_refuses_truncate_of_evaluations_and_published_content(published, table):
+    _evaluation(published)
+
+    with pytest.raises(DatabaseError, match="TRUNCATE refused"):
+        _truncate(table)
+
+    assert Evaluation.objects.count() == 1
+    assert published.rules.exists()
+
+
+@postgresql_only
+def test_database_allows_truncate_of_draft_only_content(published, draft):
+    Parameter.objects.create(release=draft, name="X", value=1)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL oligoboard.allow_guidance_truncate = 'off'")
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        # Only drafts left: retiring is allowed, so move the published releases out of the way first.
+        cursor.execute("ALTER TABLE guidance_guidelinerelease DISABLE TRIGGER guidance_release_frozen_once_published")
+        cursor.execute("UPDATE guidance_guidelinerelease SET status = 'draft'")
+        cursor.execute("ALTER TABLE guidance_guidelinerelease ENABLE TRIGGER guidance_release_frozen_once_published")
+        cursor.execute("TRUNCATE guidance_parameter")
+    assert not Parameter.objects.exists()

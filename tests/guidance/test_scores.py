@@ -193,5 +193,6 @@ def test_recist_in_output():
 
     assert output["scores"]["recist"] == {
         "response": "SD", "baseline": "2024-01-10", "nadir": 20, "current": 24, "targets": ["A", "B"],
-        "baseline_sum_mm": 20, "current_date": "2024-03-10", "reported_by_radiologist": False,
     }
+    assert (output["facts"]["recist_baseline_sum_mm"], output["facts"]["recist_current_date"],
+            output["facts"]["recist_reported_by_radiologist"]) == (20, "2024-03-10", False)

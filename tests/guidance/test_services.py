@@ -87,11 +87,11 @@ def test_release_publish_refuses_a_draft_missing_an_engine_parameter(acc_release
 
 
 def test_release_dry_run_reports_a_draft_that_cannot_be_evaluated(acc_release, editor):
-    patient = acc_patient()
+    patient = acc_patient(by=editor)
     draft = services.release_clone(release=acc_release, version="2026.2", by=editor)
     draft.parameters.filter(name="FRAIL_ECOG_MIN").delete()
 
-    [result] = services.release_dry_run(draft=draft, patients=[patient], as_of=AS_OF)
+    [result] = services.release_dry_run(draft=draft, patients=[patient], as_of=AS_OF, by=editor)
 
     assert "FRAIL_ECOG_MIN" in result.problem
 
@@ -112,11 +112,11 @@ def test_condition_errors_accepts_a_valid_condition():
 
 
 def test_release_dry_run_shows_the_changes_of_a_lowered_threshold(acc_release, editor):
-    patient = acc_patient()
+    patient = acc_patient(by=editor)
     draft = services.release_clone(release=acc_release, version="2026.2", by=editor)
     draft.parameters.filter(name="ACC_OMD_MAX_METASTASES").update(value=2)
 
-    [result] = services.release_dry_run(draft=draft, patients=[patient], as_of=AS_OF)
+    [result] = services.release_dry_run(draft=draft, patients=[patient], as_of=AS_OF, by=editor)
 
     assert result.changed
     assert "ACC-CLS-04" in {finding["code"] for finding in result.findings_added}
@@ -125,10 +125,10 @@ def test_release_dry_run_shows_the_changes_of_a_lowered_threshold(acc_release, e
 
 
 def test_release_dry_run_reports_no_change_for_an_identical_draft(acc_release, editor):
-    patient = acc_patient()
+    patient = acc_patient(by=editor)
     draft = services.release_clone(release=acc_release, version="2026.2", by=editor)
 
-    [result] = services.release_dry_run(draft=draft, patients=[patient], as_of=AS_OF)
+    [result] = services.release_dry_run(draft=draft, patients=[patient], as_of=AS_OF, by=editor)
 
     assert not result.changed
     assert result.omd_before == result.omd_after == "true"
@@ -137,7 +137,7 @@ def test_release_dry_run_reports_no_change_for_an_identical_draft(acc_release, e
 def test_release_dry_run_skips_a_patient_of_another_disease(acc_release, editor):
     draft = services.release_clone(release=acc_release, version="2026.2", by=editor)
 
-    [result] = services.release_dry_run(draft=draft, patients=[crc_patient()], as_of=AS_OF)
+    [result] = services.release_dry_run(draft=draft, patients=[crc_patient(by=editor)], as_of=AS_OF, by=editor)
 
     assert result.problem
 
@@ -196,3 +196,49 @@ def test_evaluation_create_with_an_old_release(acc_release, editor):
 
     assert evaluation.output["ruleset_version"] == "2026.1"
     assert evaluation.is_superseded
+
+
+def test_release_publish_refuses_a_fractional_month_threshold(acc_release, editor):
+    draft = services.release_clone(release=acc_release, version="2026.2", by=editor)
+    draft.parameters.filter(name="ACC_GUIDELINE_DFI_MIN_MONTHS").update(value="12.5")
+
+    with pytest.raises(ValidationError) as raised:
+        services.release_publish(release=draft, by=editor)
+
+    assert any("ACC_GUIDELINE_DFI_MIN_MONTHS must be a whole number of months" in message
+               for message in raised.value.messages)
+    draft.refresh_from_db()
+    assert draft.status == ReleaseStatus.DRAFT
+
+
+@pytest.mark.parametrize(("disease", "code"), [("acc", "ACC-CLS-01"), ("acc", "ACC-CAU-03"), ("crc", "CRLM-CLS-01")])
+def test_release_publish_refuses_a_draft_without_a_rule_the_engine_needs(releases, editor, disease, code):
+    draft = services.release_clone(release=services.release_current(disease), version="2026.2", by=editor)
+    draft.rules.filter(code=code).delete()
+
+    with pytest.raises(ValidationError) as raised:
+        services.release_publish(release=draft, by=editor)
+
+    assert any(f"Rule {code} is missing" in message for message in raised.value.messages)
+    assert services.release_current(disease).version == "2026.1"
+
+
+def test_release_publish_refuses_a_rule_of_the_other_disease(acc_release, editor):
+    draft = services.release_clone(release=acc_release, version="2026.2", by=editor)
+    draft.rules.filter(code="ACC-LT-13").update(scope="crc")
+
+    with pytest.raises(ValidationError) as raised:
+        services.release_publish(release=draft, by=editor)
+
+    assert any(message.startswith("ACC-LT-13: its scope crc") for message in raised.value.messages)
+
+
+def test_evaluation_of_an_incomplete_release_fails_loudly(acc_release, editor):
+    patient = acc_patient()
+    draft = services.release_clone(release=acc_release, version="2026.2", by=editor)
+    draft.rules.filter(code="ACC-CLS-01").delete()
+
+    with pytest.raises(services.EvaluationFailed, match="Rule ACC-CLS-01 is missing"):
+        services.evaluation_create(patient=patient, by=editor, as_of=AS_OF, board_inputs={}, release=draft)
+
+    assert not Evaluation.objects.filter(patient=patient).exists()

@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from audit.models import AuditEvent
 from guidance import engine, services
 from guidance.models import Evaluation
 from tests.factories import EventFactory, LesionFactory, MeasurementFactory, PatientFactory, PrimaryTumourFactory
@@ -190,7 +191,7 @@ def test_patient_guidance_queries_do_not_grow_with_the_record(client_logged_in, 
     # session, user, patient+primary, evaluation history; savepoint;
     # case export: patient+primary, lesions, measurements, events, treated lesions, ki67, ecog, frailty,
     # comorbidities, labs; published release, its parameters, its rules; evaluation reuse lookup;
-    # evaluation insert, audit insert, release savepoint; current release;
+    # evaluation insert, audit insert, release savepoint; view audit insert; current release;
     # session refresh: savepoint, update, release savepoint
     with django_assert_num_queries(EXPECTED_QUERIES):
         client_logged_in.get(_url(light), headers=HTMX)
@@ -200,4 +201,29 @@ def test_patient_guidance_queries_do_not_grow_with_the_record(client_logged_in, 
     assert len(response.context["evaluation"].output["lesion_modalities"]) > 0
 
 
-EXPECTED_QUERIES = 26
+EXPECTED_QUERIES = 27
+
+
+def test_every_view_of_guidance_is_audited_even_when_the_evaluation_is_reused(client_logged_in, releases, user):
+    patient = crc_patient()
+
+    client_logged_in.get(_url(patient))
+    client_logged_in.get(_url(patient), headers=HTMX)
+    evaluation = Evaluation.objects.get(patient=patient)
+    client_logged_in.get(_url(patient) + f"?evaluation={evaluation.public_id}", headers=HTMX)
+
+    views = AuditEvent.objects.filter(action="evaluation.viewed", patient=patient)
+    assert Evaluation.objects.filter(patient=patient).count() == 1
+    assert AuditEvent.objects.filter(action="evaluation.created", patient=patient).count() == 1
+    assert views.count() == 3
+    assert {event.user for event in views} == {user}
+    assert {event.target_public_id for event in views} == {str(evaluation.public_id)}
+
+
+def test_a_refused_as_of_shows_and_audits_the_latest_evaluation(client_logged_in, releases):
+    patient = crc_patient()
+    client_logged_in.get(_url(patient))
+
+    client_logged_in.post(_url(patient), {"as_of": "2999-01-01"}, headers=HTMX)
+
+    assert AuditEvent.objects.filter(action="evaluation.viewed", patient=patient).count() == 2
