@@ -8,8 +8,6 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-BREAK_GLASS_HOURS = 12
-
 
 class BreakGlassGrantQuerySet(models.QuerySet):
     def active(self, *, at=None) -> Self:
@@ -37,10 +35,17 @@ class BreakGlassGrant(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = "emergency access grant"
+        permissions = [("review_breakglassgrant", "Can mark emergency access as reviewed")]
 
     def __str__(self) -> str:
         return f"Emergency access {self.created_at:%Y-%m-%d %H:%M}"
 
     @staticmethod
     def lifetime() -> timedelta:
+        """How long a grant lasts: setting BREAK_GLASS_HOURS (default 12)."""
         return timedelta(hours=settings.BREAK_GLASS_HOURS)
+
+    @property
+    def is_active(self) -> bool:
+        return self.expires_at > timezone.now()

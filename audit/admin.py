@@ -30,7 +30,10 @@ class AuditEventAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
-    @admin.action(description="Export selected audit events as CSV")
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("audit.export_auditevent")
+
+    @admin.action(description="Export selected audit events as CSV", permissions=["export"])
     def export_csv(self, request: HttpRequest, queryset) -> HttpResponse:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")

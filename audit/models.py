@@ -5,6 +5,8 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from audit.addresses import client_address
+
 
 class AuditEventQuerySet(models.QuerySet):
     def for_patient(self, patient) -> "AuditEventQuerySet":
@@ -35,6 +37,7 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+        permissions = [("export_auditevent", "Can export the audit trail as CSV")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} ({self.outcome})"
@@ -60,7 +63,7 @@ class AuditEvent(models.Model):
         detail: dict | None = None,
     ) -> "AuditEvent":
         """Write one audit row; the caller's transaction makes it atomic with the change."""
-        ip_address = request.META.get("REMOTE_ADDR") if request is not None else None
+        ip_address = client_address(request) if request is not None else None
         return cls.objects.create(
             user=by if by is not None and by.is_authenticated else None,
             action=action,

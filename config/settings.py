@@ -11,6 +11,9 @@ from urllib.parse import parse_qs, unquote, urlparse
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+# Role names only (the module imports no models), to refuse a misspelt OTP_REQUIRED_ROLES at start-up.
+from accounts.roles import ROLE_NAMES, unknown_role_names
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -192,12 +195,24 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_VERBOSE = False
-# Two-factor login (TOTP): compulsory for these roles (board roles coordinator/member/chair, group names
-# such as guideline_editor, "admin" for staff); anyone else may set it up.
+# Behind the TLS proxy the throttle must count the client's address, not the proxy's.
+AXES_CLIENT_IP_CALLABLE = "audit.addresses.client_address"
+# Two-factor login (TOTP): compulsory for these roles, anyone else may set it up. Role names (accounts/roles.py):
+# coordinator, clinician, chair, guideline_editor, administrator (every staff user counts as administrator).
 OTP_REQUIRED_FOR = env_list("OTP_REQUIRED_ROLES", "")
+if unknown_roles := unknown_role_names(OTP_REQUIRED_FOR):
+    # A misspelt role would silently enforce nothing.
+    raise ImproperlyConfigured(
+        f"OTP_REQUIRED_ROLES: unknown role(s) {', '.join(unknown_roles)}; use {', '.join(ROLE_NAMES)}."
+    )
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Oligoboard")
+# The admin never shows a user's TOTP secret or QR code: an administrator could otherwise copy their second factor.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Emergency access to one patient outside one's boards lasts this long.
 BREAK_GLASS_HOURS = int(env("BREAK_GLASS_HOURS", "12"))
+# A user who may not see every patient and has tried this many hospital numbers already in use in 24
+# hours may create no more patients until the window passes (no probing of numbers in bulk).
+MRN_REFUSAL_LIMIT = int(env("MRN_REFUSAL_LIMIT", "10"))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False
@@ -216,6 +231,13 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# A TLS-terminating proxy in front sets X-Forwarded-Proto and appends the client to X-Forwarded-For.
+# Only then are these headers trusted: the client address is the TRUSTED_PROXY_COUNT-th element from
+# the right of X-Forwarded-For (audit/addresses.py), for the audit trail and the login throttle.
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "1"))
+# The container health check asks over plain HTTP from inside; it must not be redirected to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 SECURE_REFERRER_POLICY = "same-origin"
 
 if not DEBUG:
@@ -225,7 +247,7 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
-    if env_bool("BEHIND_TLS_PROXY", False):
+    if BEHIND_TLS_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
@@ -233,8 +255,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    # WeasyPrint reports each rendering step at INFO.
+    # WeasyPrint reports each rendering step at INFO. SQL statements carry patient names and hospital
+    # numbers as parameters: never logged, whatever LOG_LEVEL says. Request lines (django.server,
+    # gunicorn's access log) carry only paths with public ids: patient searches are POSTs.
     "loggers": {
         "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}, "axes": {"level": "WARNING"},
+        "django.db.backends": {"level": "INFO"},
     },
 }

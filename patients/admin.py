@@ -1,10 +1,17 @@
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
 
+from audit.models import AuditEvent
 from patients import models
+from patients.services import patient_of, record_save
 
 
 class ClinicalAdmin(admin.ModelAdmin):
-    """Staff support view of clinical rows: never deleted here; withdraw in the app."""
+    """Staff support view of clinical rows: never deleted here; withdraw in the app.
+
+    Every list page and every row opened here is audited, like the app's pages; saves go through
+    record_save, which audits the change.
+    """
 
     readonly_fields = (
         "public_id", "created_at", "created_by", "updated_at", "updated_by", "version",
@@ -15,9 +22,41 @@ class ClinicalAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change) -> None:
-        from patients.services import record_save
-
         record_save(record=obj, by=request.user, request=request)
+
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl") if response.status_code == 200 else None
+        if changelist is not None:
+            rows = list(changelist.result_list)
+            AuditEvent.record(
+                by=request.user, action="admin.clinical_listed", request=request,
+                detail={
+                    "model": self.model._meta.label_lower, "search": changelist.query,
+                    "shown": [str(row.public_id) for row in rows], "count": len(rows),
+                },
+            )
+        return response
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        row = getattr(response, "context_data", {}).get("original") if response.status_code == 200 else None
+        if row is not None and request.method == "GET":
+            AuditEvent.record(
+                by=request.user, action=f"{row._meta.model_name}.admin_viewed", target=row,
+                patient=patient_of(row), request=request,
+            )
+        return response
+
+    def history_view(self, request: HttpRequest, object_id, extra_context=None) -> HttpResponse:
+        response = super().history_view(request, object_id, extra_context)
+        row = getattr(response, "context_data", {}).get("object") if response.status_code == 200 else None
+        if row is not None:
+            AuditEvent.record(
+                by=request.user, action=f"{row._meta.model_name}.admin_history_viewed", target=row,
+                patient=patient_of(row), request=request,
+            )
+        return response
 
 
 @admin.register(models.Patient)

@@ -23,6 +23,7 @@ from audit.models import AuditEvent
 from patients.models import (
     MAX_LESION_MM,
     SYSTEMIC_EVENT_TYPES,
+    VIEW_ANY_PATIENT,
     AblationSubtype,
     Analyte,
     Comorbidity,
@@ -45,6 +46,7 @@ from patients.models import (
     Removal,
     Sex,
 )
+from patients.services import MRN_IN_USE, MRN_NOT_USABLE, MrnRefused, mrn_check_available
 
 FORMAT = "oligoboard-case/1"
 MAX_CASE_FILE_BYTES = 5 * 1024 * 1024
@@ -371,6 +373,7 @@ def _read_lesion(check: _Checker, raw: Any, path: str, seen_ids: set[str]) -> di
         seen_ids.add(lesion_id)
     detected_on = check.day(lesion, "detected_on", path, required=True)
     measurements = []
+    measured_days: list[tuple[str, date]] = []
     for index, entry in enumerate(check.items(lesion, "measurements", path)):
         entry_path = f"{path}.measurements[{index}]"
         if check.object(entry, entry_path, MEASUREMENT_KEYS) is None:
@@ -378,11 +381,16 @@ def _read_lesion(check: _Checker, raw: Any, path: str, seen_ids: set[str]) -> di
         measured_on = check.day(entry, "date", entry_path, required=True)
         if measured_on and detected_on and measured_on < detected_on:
             check.error(f"{entry_path}.date", f"is before the lesion was detected ({detected_on.isoformat()})")
+        if measured_on:
+            measured_days.append((entry_path, measured_on))
         measurements.append({"date": _iso(measured_on), "size_mm": _number(check.size(entry, "size_mm", entry_path))})
     removed_on = check.day(lesion, "removed_on", path)
     removal = check.choice(lesion, "removal", path, Removal.values)
     if removed_on and detected_on and removed_on < detected_on:
         check.error(f"{path}.removed_on", f"is before the lesion was detected ({detected_on.isoformat()})")
+    for entry_path, measured_on in measured_days:
+        if removed_on and measured_on > removed_on:
+            check.error(f"{entry_path}.date", f"is after the lesion was removed ({removed_on.isoformat()})")
     if (lesion.get("removed_on") is None) != (lesion.get("removal") is None):
         missing = "removal" if lesion.get("removal") is None else "removed_on"
         check.error(f"{path}.{missing}", "removed_on and removal go together: give both or neither")
@@ -570,8 +578,6 @@ def _check_identity(mrn: str, name: str | None) -> tuple[str, str]:
         errors.append("name: is required")
     elif len(name) > Patient._meta.get_field("name").max_length:
         errors.append("name: is too long (at most 200 characters)")
-    if not errors and Patient.objects.filter(mrn=mrn).exists():
-        errors.append("mrn: a patient with this hospital number already exists")
     if errors:
         raise CaseFileError(errors)
     return mrn, name
@@ -671,14 +677,23 @@ def _create_with_history(record, by: AbstractBaseUser):
 
 
 def case_import(
-    *, case: dict, mrn: str, name: str | None, by: AbstractBaseUser, request=None
+    *, case: dict, mrn: str, name: str | None, by: AbstractBaseUser, request=None, disclose: bool | None = None
 ) -> Patient:
-    """Create a patient with the whole record of a case file, all or nothing, and audit it."""
+    """Create a patient with the whole record of a case file, all or nothing, and audit it.
+
+    A hospital number already in use is refused as `mrn_check_available` says: plainly for users who
+    may see every patient (or with `disclose`, as the import_case command does), neutrally for others.
+    """
     errors = []
     try:
         mrn, name = _check_identity(mrn, name)
     except CaseFileError as error:
         errors += error.errors
+    else:
+        try:
+            mrn_check_available(mrn=mrn, by=by, request=request, disclose=disclose)
+        except MrnRefused as refused:
+            errors.append(_mrn_error(str(refused)))
     try:
         case = parse_case_file(case)
     except CaseFileError as error:
@@ -702,9 +717,15 @@ def case_import(
     except IntegrityError:
         # Someone created the same hospital number between the check and the insert.
         if Patient.objects.filter(mrn=mrn).exists():
-            raise CaseFileError(["mrn: a patient with this hospital number already exists"]) from None
+            disclosed = by.has_perm(f"patients.{VIEW_ANY_PATIENT}") if disclose is None else disclose
+            raise CaseFileError([_mrn_error(MRN_IN_USE if disclosed else MRN_NOT_USABLE)]) from None
         raise
     return patient
+
+
+def _mrn_error(message: str) -> str:
+    """Return a refusal of the hospital number in the case-file style ("mrn: a patient with ...")."""
+    return f"mrn: {message[:1].lower()}{message[1:].rstrip('.')}"
 
 
 def case_export(patient: Patient) -> dict:

@@ -73,6 +73,34 @@ class PatientForm(RecordForm):
         model = Patient
         fields = ["name", "mrn", "birth_date", "sex"]
 
+    def validate_unique(self) -> None:
+        # A taken hospital number is refused by services.mrn_check_available, which audits the attempt
+        # and words the refusal by who asks; the model's unique check stays as the last guard.
+        pass
+
+
+class NewPatientForm(forms.ModelForm):
+    """A new patient's identity; the primary tumour and the rest are added on the patient page."""
+
+    class Meta:
+        model = Patient
+        fields = ["mrn", "name", "birth_date", "sex"]
+        widgets = {"birth_date": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mrn"].widget.attrs["autofocus"] = True
+
+    def validate_unique(self) -> None:
+        pass  # as PatientForm: services.patient_create refuses a taken number, audited
+
+
+class PatientSearchForm(forms.Form):
+    """Search of the patient list, sent by POST so that names and hospital numbers stay out of URLs."""
+
+    q = forms.CharField(label="Search by name or hospital number", max_length=200, required=False)
+    page = forms.CharField(required=False, max_length=12, widget=forms.HiddenInput)
+
 
 class PrimaryTumourForm(RecordForm):
     class Meta:

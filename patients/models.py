@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Self
 
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -19,6 +20,8 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 MAX_LESION_MM = 400
+# The permission that lets coordinators and administrators find and open every patient (accounts groups).
+VIEW_ANY_PATIENT = "view_any_patient"
 
 
 def not_in_future(value: date) -> None:
@@ -132,6 +135,31 @@ class RecistResponse(models.TextChoices):
     NE = "NE", "Not evaluable"
 
 
+# Primary sites are free text; case files and demo data use these codes, shown by their labels.
+PRIMARY_SITE_LABELS = {
+    "left_adrenal": "Left adrenal",
+    "right_adrenal": "Right adrenal",
+    "caecum": "Caecum",
+    "appendix": "Appendix",
+    "ascending_colon": "Ascending colon",
+    "hepatic_flexure": "Hepatic flexure",
+    "transverse_colon": "Transverse colon",
+    "splenic_flexure": "Splenic flexure",
+    "descending_colon": "Descending colon",
+    "sigmoid_colon": "Sigmoid colon",
+    "rectosigmoid": "Rectosigmoid junction",
+    "rectum": "Rectum",
+}
+
+
+def primary_site_label(site: str) -> str:
+    """Return the human label of a primary site: the known label of a code, else the text made readable."""
+    if site in PRIMARY_SITE_LABELS:
+        return PRIMARY_SITE_LABELS[site]
+    readable = site.replace("_", " ").strip()
+    return readable[:1].upper() + readable[1:]
+
+
 class Analyte(models.TextChoices):
     CEA = "cea", "CEA"
 
@@ -175,21 +203,45 @@ class ClinicalRecord(models.Model):
         return self.withdrawn_at is not None
 
 
+def view_any_patient_permissions(user) -> models.QuerySet:
+    """The permission patients.view_any_patient, if the user holds it through a group or directly."""
+    return Permission.objects.filter(content_type__app_label="patients", codename=VIEW_ANY_PATIENT).filter(
+        Q(group__user=user) | Q(user=user)
+    )
+
+
 class PatientQuerySet(ClinicalQuerySet):
     def visible_to(self, user) -> Self:
-        """Patients the user may see: listed at a meeting of one of the user's boards, or entered by the user.
+        """Patients the user may see (issue 6, "Access"); everyone else gets 404.
 
-        Coordinators (of any board) and superusers may find any patient, to put them on an agenda. The
-        relations are named, not imported, because the boards app sits above this one; one SQL
-        condition, so the check costs no query of its own.
+        - anyone with the permission patients.view_any_patient (the Coordinators and Administrators groups)
+          and superusers: every patient;
+        - patients listed at a meeting of one of the user's boards;
+        - patients the user entered;
+        - a staff user's active emergency-access grants (accounts.BreakGlassGrant, BREAK_GLASS_HOURS).
+
+        Relations are named, not imported, because the boards and accounts apps sit above this one; one
+        SQL condition, so the check costs no query of its own.
         """
-        if not user.is_authenticated:
+        if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_superuser:
             return self
+        may_view_any = Exists(view_any_patient_permissions(user))
         listed_at_my_boards = Patient.objects.filter(agenda_items__meeting__board__memberships__user=user)
-        is_coordinator = Exists(user.board_memberships.filter(role="coordinator"))
-        return self.filter(is_coordinator | Q(pk__in=listed_at_my_boards.values("pk")) | Q(created_by=user))
+        visible = may_view_any | Q(pk__in=listed_at_my_boards.values("pk")) | Q(created_by=user)
+        if user.is_staff:
+            granted = Patient.objects.filter(
+                break_glass_grants__user=user, break_glass_grants__expires_at__gt=timezone.now()
+            )
+            visible |= Q(pk__in=granted.values("pk"))
+        return self.filter(visible)
+
+    def withdrawn_for_review(self) -> Self:
+        """Withdrawn patients with who withdrew them, newest withdrawal first (coordinators' "show withdrawn")."""
+        return self.filter(withdrawn_at__isnull=False).select_related("primary", "withdrawn_by").order_by(
+            "-withdrawn_at", "id"
+        )
 
     def search(self, query: str) -> Self:
         """Patients whose name or hospital number contains the query."""
@@ -259,6 +311,7 @@ class Patient(ClinicalRecord):
 
     class Meta:
         indexes = [models.Index(fields=["name"])]
+        permissions = [(VIEW_ANY_PATIENT, "Can find and open any patient (coordinators, administrators)")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.mrn})"
@@ -289,7 +342,12 @@ class PrimaryTumour(ClinicalRecord):
     notes = models.TextField(blank=True)
 
     def __str__(self) -> str:
-        return f"{self.get_disease_display()}, {self.site} ({self.diagnosed_on:%Y})"
+        return f"{self.get_disease_display()}, {self.site_label.lower()} ({self.diagnosed_on:%Y})"
+
+    @property
+    def site_label(self) -> str:
+        """The site as people read it ("Sigmoid colon"); case files keep the code ("sigmoid_colon")."""
+        return primary_site_label(self.site)
 
     def clean(self) -> None:
         errors = {}
@@ -402,6 +460,21 @@ class Lesion(ClinicalRecord):
             errors["removed_on"] = "The removal cannot be before the detection."
         if bool(self.removed_on) != bool(self.removal):
             errors["removal"] = "Give both the removal date and how it was removed, or neither."
+        if self.pk is not None:
+            # A saved lesion's dates must still frame its measurements (Measurement.clean checks new ones).
+            span = Measurement.objects.current().filter(lesion_id=self.pk).aggregate(
+                first=models.Min("measured_on"), last=models.Max("measured_on")
+            )
+            if self.detected_on and span["first"] and self.detected_on > span["first"]:
+                errors["detected_on"] = (
+                    f"This lesion has a measurement on {span['first']:%Y-%m-%d}; "
+                    "the detection cannot be after its first measurement."
+                )
+            if self.removed_on and span["last"] and self.removed_on < span["last"] and "removed_on" not in errors:
+                errors["removed_on"] = (
+                    f"This lesion has a measurement on {span['last']:%Y-%m-%d}; "
+                    "the removal cannot be before its last measurement."
+                )
         if errors:
             raise ValidationError(errors)
 
@@ -429,6 +502,11 @@ class Measurement(ClinicalRecord):
         lesion = self.lesion if self.lesion_id else None
         if lesion and self.measured_on and self.measured_on < lesion.detected_on:
             raise ValidationError({"measured_on": "A measurement cannot be before the lesion was detected."})
+        if lesion and self.measured_on and lesion.removed_on and self.measured_on > lesion.removed_on:
+            raise ValidationError(
+                {"measured_on": f"The lesion was removed on {lesion.removed_on:%Y-%m-%d}; "
+                                "a measurement cannot be after its removal."}
+            )
 
 
 class Event(ClinicalRecord):

@@ -1,11 +1,14 @@
 """Writes to the patient record. Every write is audited in the same transaction."""
 
+from datetime import date, timedelta
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from patients.models import ClinicalRecord, Lesion, Measurement, Patient
+from patients.models import VIEW_ANY_PATIENT, ClinicalRecord, Lesion, Measurement, Patient
 
 
 class EditConflict(Exception):
@@ -18,6 +21,68 @@ class EditConflict(Exception):
 
 class AlreadyWithdrawn(Exception):
     pass
+
+
+class MrnRefused(Exception):
+    """A hospital number cannot be given to a new (or edited) patient; `patient` is set only when disclosed."""
+
+    def __init__(self, message: str, patient: Patient | None = None):
+        super().__init__(message)
+        self.patient = patient
+
+
+MRN_IN_USE = "A patient with this hospital number already exists."
+# Said to users who may not see every patient: the number is refused without naming whom it belongs to.
+MRN_NOT_USABLE = (
+    "This hospital number cannot be used for a new patient. If the patient is already known here, "
+    "a coordinator can list them at your board's meeting."
+)
+MRN_THROTTLED = (
+    "Too many hospital numbers that are already in use were tried in the last 24 hours; "
+    "ask a coordinator to add the patient."
+)
+
+
+def mrn_check_available(
+    *, mrn: str, by: AbstractBaseUser, request=None, exclude: Patient | None = None, disclose: bool | None = None
+) -> None:
+    """Raise MrnRefused if the hospital number belongs to another patient, auditing every refusal.
+
+    The refusal necessarily tells that the number is taken, so for users who may not see every patient
+    it says no more than that (not whose it is), each attempt is audited with the number and the
+    patient it belongs to, and after MRN_REFUSAL_LIMIT refusals in 24 hours every further new number
+    is refused too, so hospital numbers cannot be probed in bulk. Call it outside the transaction of
+    the save, so that the audit row of a refusal is kept.
+    """
+    taken = Patient.objects.filter(mrn=mrn.strip()).exclude(pk=exclude.pk if exclude else None).first()
+    over_limit = _recent_mrn_refusals(by) >= settings.MRN_REFUSAL_LIMIT
+    if taken is None and not over_limit:
+        return
+    disclose = by.has_perm(f"patients.{VIEW_ANY_PATIENT}") if disclose is None else disclose
+    throttled = over_limit and not disclose
+    if taken is None and not throttled:
+        return
+    AuditEvent.record(
+        by=by, action="patient.mrn_refused", outcome=AuditEvent.REFUSED, target=taken, patient=taken,
+        request=request, detail={"mrn": mrn.strip()[:40], "in_use": taken is not None, "throttled": throttled},
+    )
+    if disclose:
+        raise MrnRefused(MRN_IN_USE, patient=taken)
+    raise MrnRefused(MRN_THROTTLED if throttled else MRN_NOT_USABLE)
+
+
+def _recent_mrn_refusals(by: AbstractBaseUser) -> int:
+    since = timezone.now() - timedelta(hours=24)
+    return AuditEvent.objects.filter(user_id=by.pk, action="patient.mrn_refused", at__gte=since).count()
+
+
+def patient_create(
+    *, mrn: str, name: str, birth_date: date, sex: str, by: AbstractBaseUser, request=None
+) -> Patient:
+    """Create a patient (the rest of the record is added on the patient page), refusing a taken number."""
+    mrn_check_available(mrn=mrn, by=by, request=request)
+    patient = Patient(mrn=mrn.strip(), name=name.strip(), birth_date=birth_date, sex=sex)
+    return record_save(record=patient, by=by, request=request)
 
 
 def patient_of(record: ClinicalRecord) -> Patient:

@@ -19,7 +19,9 @@ from django_htmx.middleware import HtmxDetails
 
 from audit.models import AuditEvent
 from patients import forms
+from patients.access import get_patient_for_user, may_view_any_patient
 from patients.casefile import CaseFileError, case_export_json, case_import, parse_case_file
+from patients.history import history_page
 from patients.models import (
     Comorbidity,
     EcogAssessment,
@@ -32,7 +34,15 @@ from patients.models import (
     Patient,
     PrimaryTumour,
 )
-from patients.services import AlreadyWithdrawn, EditConflict, record_save, record_withdraw
+from patients.services import (
+    AlreadyWithdrawn,
+    EditConflict,
+    MrnRefused,
+    mrn_check_available,
+    patient_create as patient_create_service,
+    record_save,
+    record_withdraw,
+)
 from patients.timeline import build_timeline
 
 PATIENTS_PER_PAGE = 25
@@ -68,10 +78,11 @@ RECORD_KINDS = {
 }
 
 
-def _get_patient_for_user(request: HttpRequest, public_id: UUID, patients: QuerySet | None = None) -> Patient:
-    """Return the current patient if the user may see it (a board of theirs lists it), else 404."""
-    patients = Patient.objects.all() if patients is None else patients
-    return get_object_or_404(patients.visible_to(request.user).current(), public_id=public_id)
+def _get_patient_for_user(
+    request: HttpRequest, public_id: UUID, patients: QuerySet | None = None, *, withdrawn_too: bool = False
+) -> Patient:
+    """Return the patient if the user may see it (a board of theirs lists it), else 404 (audited)."""
+    return get_patient_for_user(request, public_id, patients, withdrawn_too=withdrawn_too)
 
 
 def _get_kind(kind: str) -> RecordKind:
@@ -140,23 +151,29 @@ def _attach_withdrawn(patient: Patient) -> None:
 
 def _record_context(request: HtmxHttpRequest, patient: Patient) -> dict:
     """Return the patient page's context for a patient loaded with `for_record()`."""
-    show_withdrawn = _show_withdrawn(request)
+    # A withdrawn patient (opened by a coordinator) is shown read-only, with its withdrawn rows.
+    show_withdrawn = _show_withdrawn(request) or patient.is_withdrawn
     if show_withdrawn:
         _attach_withdrawn(patient)
     timeline = build_timeline(patient, today=timezone.localdate())
     return {
         "patient": patient, "timeline": timeline, "chart": timeline.chart,
-        "editable": True, "show_withdrawn": show_withdrawn,
+        "editable": not patient.is_withdrawn, "show_withdrawn": show_withdrawn,
     }
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def patient_list(request: HtmxHttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()
-    import_form = forms.CaseFileImportForm(request.POST or None, request.FILES or None)
+    """The patients the user may see. Searching is a POST, so names and hospital numbers stay out of URLs."""
+    searching = request.method == "POST" and request.POST.get("action") == "search"
+    importing = request.method == "POST" and not searching
+    search_form = forms.PatientSearchForm(request.POST if searching else None)
+    query = search_form.cleaned_data["q"].strip() if searching and search_form.is_valid() else ""
+    page_number = search_form.cleaned_data["page"] if query else request.GET.get("page")
+    import_form = forms.CaseFileImportForm(request.POST if importing else None, request.FILES if importing else None)
     import_errors: list[str] = []
-    if request.method == "POST" and import_form.is_valid():
+    if importing and import_form.is_valid():
         try:
             patient = _import_case_file(request, import_form)
         except CaseFileError as error:
@@ -166,41 +183,87 @@ def patient_list(request: HtmxHttpRequest) -> HttpResponse:
             if request.htmx:
                 return HttpResponseClientRedirect(patient.get_absolute_url())
             return redirect(patient)
-    patients = Paginator(
-        Patient.objects.visible_to(request.user).current().for_list().search(query), PATIENTS_PER_PAGE
-    )
+    may_see_withdrawn = may_view_any_patient(request.user)
+    show_withdrawn = may_see_withdrawn and request.GET.get("withdrawn") == "1"
+    patients = Patient.objects.visible_to(request.user)
+    patients = patients.withdrawn_for_review() if show_withdrawn else patients.current().for_list()
     context = {
-        "page": patients.get_page(request.GET.get("page")), "query": query,
-        "import_form": import_form, "import_errors": import_errors,
+        "page": Paginator(patients.search(query), PATIENTS_PER_PAGE).get_page(page_number), "query": query,
+        "search_form": search_form, "import_form": import_form, "import_errors": import_errors,
+        "show_withdrawn": show_withdrawn, "may_see_withdrawn": may_see_withdrawn,
     }
     template = "patients/patient_list.html"
     if request.htmx and not request.htmx.history_restore_request:
-        template += "#import-case" if request.method == "POST" else "#patient-results"
+        template += "#import-case" if importing else "#patient-results"
     return render(request, template, context)
 
 
 def _import_case_file(request: HttpRequest, import_form: forms.CaseFileImportForm) -> Patient:
-    """Create a patient from an uploaded case file, raising CaseFileError with every problem."""
-    upload = import_form.cleaned_data["case_file"]
-    if upload.size > MAX_CASE_FILE_BYTES:
-        raise CaseFileError(["case_file: larger than 5 MB; a case file is much smaller"])
-    case = parse_case_file(upload.read())
-    return case_import(
-        case=case, mrn=import_form.cleaned_data["mrn"], name=import_form.cleaned_data["name"] or None,
-        by=request.user, request=request,
-    )
+    """Create a patient from an uploaded case file, raising CaseFileError with every problem (audited)."""
+    try:
+        upload = import_form.cleaned_data["case_file"]
+        if upload.size > MAX_CASE_FILE_BYTES:
+            raise CaseFileError(["case_file: larger than 5 MB; a case file is much smaller"])
+        case = parse_case_file(upload.read())
+        return case_import(
+            case=case, mrn=import_form.cleaned_data["mrn"], name=import_form.cleaned_data["name"] or None,
+            by=request.user, request=request,
+        )
+    except CaseFileError as error:
+        # As the import_case command does: paths and messages only (a taken number is audited apart).
+        AuditEvent.record(
+            by=request.user, action="patient.case_import_refused", outcome=AuditEvent.REFUSED, request=request,
+            detail={"errors": error.errors[:50], "error_count": len(error.errors)},
+        )
+        raise
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def patient_create(request: HtmxHttpRequest) -> HttpResponse:
+    """A new patient: identity here, the primary tumour and the rest on the patient page."""
+    form = forms.NewPatientForm(request.POST or None)
+    existing = None
+    if form.is_valid():
+        try:
+            patient = patient_create_service(**form.cleaned_data, by=request.user, request=request)
+        except MrnRefused as refused:
+            form.add_error("mrn", str(refused))
+            existing = refused.patient
+        except ValidationError as error:
+            _add_model_errors(form, error)
+        else:
+            messages.success(request, f"Added {patient}. Add the primary tumour and the rest of the record here.")
+            return redirect(patient)
+    return render(request, "patients/patient_create.html", {"form": form, "existing": existing})
 
 
 @login_required
 @require_GET
 def patient_detail(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
-    patient = _get_patient_for_user(request, public_id, Patient.objects.for_record())
+    patient = _get_patient_for_user(request, public_id, Patient.objects.for_record(), withdrawn_too=True)
     context = _record_context(request, patient)
     AuditEvent.record(by=request.user, action="patient.viewed", target=patient, patient=patient, request=request)
     template = "patients/patient_detail.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#record"
     return render(request, template, context)
+
+
+@login_required
+@require_GET
+def patient_history(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
+    """Every saved change of the patient's record, newest first: who, when, which row, before → after."""
+    patient = _get_patient_for_user(request, public_id, withdrawn_too=True)
+    page = history_page(patient, request.GET.get("page"))
+    AuditEvent.record(
+        by=request.user, action="patient.history_viewed", target=patient, patient=patient, request=request,
+        detail={"page": page.number},
+    )
+    template = "patients/patient_history.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#changes"
+    return render(request, template, {"patient": patient, "page": page})
 
 
 @login_required
@@ -222,7 +285,7 @@ def record_create(request: HtmxHttpRequest, public_id: UUID, kind: str) -> HttpR
     patient = _get_patient_for_user(request, public_id)
     _get_kind(kind)
     if kind == "patient":
-        raise Http404("Patients are created by importing a case file.")
+        raise Http404("New patients are added from the patient list.")
     if kind == "primary" and PrimaryTumour.objects.filter(patient=patient).exists():
         primary = PrimaryTumour.objects.get(patient=patient)
         return redirect("patients:record-edit", patient.public_id, "primary", primary.public_id)
@@ -255,7 +318,12 @@ def _record_form_response(request: HtmxHttpRequest, patient: Patient, kind: str,
             return _after_change(request, patient, kind, f"Withdrew the {spec.noun}.", withdrawn=record)
     if saving and form.is_valid():
         try:
+            if kind == "patient" and "mrn" in form.changed_data:
+                # Before the save's transaction, so that the audit row of a refusal is kept.
+                mrn_check_available(mrn=form.cleaned_data["mrn"], by=request.user, request=request, exclude=patient)
             _save(request, form)
+        except MrnRefused as refused:
+            form.add_error("mrn", str(refused))
         except EditConflict as error:
             conflict = error.current
             form = _conflict_form(request, spec, patient, conflict)

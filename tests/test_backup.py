@@ -8,11 +8,13 @@ import pytest
 from django.db import connection
 
 from audit.models import AuditEvent
+from tests.boards.factories import AgendaItemFactory, DecisionFactory
 from tests.factories import LesionFactory, MeasurementFactory, PatientFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 COUNTED_TABLES = (
-    "patients_patient", "patients_lesion", "patients_measurement", "audit_auditevent", "auth_user",
+    "patients_patient", "patients_lesion", "patients_measurement", "boards_meeting", "boards_agendaitem",
+    "boards_decision", "audit_auditevent", "auth_user",
 )
 
 pytestmark = [
@@ -37,10 +39,16 @@ def _mrns(url: str) -> list[str]:
         return [row[0] for row in conn.execute("SELECT mrn FROM patients_patient ORDER BY mrn")]
 
 
-def test_restored_backup_has_the_same_patients_and_audit_records(tmp_path):
+def _decisions(url: str) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT public_id, recommendation, signed_at FROM boards_decision ORDER BY id").fetchall()
+
+
+def test_restored_backup_has_the_same_patients_decisions_and_audit_records(tmp_path):
     lesion = LesionFactory(patient=PatientFactory(mrn="BK-1"))
     MeasurementFactory(lesion=lesion)
     PatientFactory(mrn="BK-2")
+    DecisionFactory(agenda_item=AgendaItemFactory(patient=lesion.patient))
     AuditEvent.record(by=lesion.created_by, action="patient.viewed", target=lesion.patient, patient=lesion.patient)
     source = _url(connection.settings_dict["NAME"])
     restored_name = f"{connection.settings_dict['NAME']}_restored"
@@ -55,7 +63,9 @@ def test_restored_backup_has_the_same_patients_and_audit_records(tmp_path):
                        env={"PATH": "/usr/bin:/bin", "DATABASE_URL": _url(restored_name)}, capture_output=True)
 
         assert _counts(_url(restored_name)) == _counts(source)
+        assert _counts(source)["boards_decision"] == 1
         assert _mrns(_url(restored_name)) == ["BK-1", "BK-2"]
+        assert _decisions(_url(restored_name)) == _decisions(source)
         refused = subprocess.run(["bash", "scripts/restore.sh", str(dump)], cwd=ROOT,
                                  env={"PATH": "/usr/bin:/bin", "DATABASE_URL": _url(restored_name)},
                                  capture_output=True, text=True)

@@ -87,3 +87,73 @@ def test_htmx_is_served_from_our_static_files(client_logged_in):
     content = response.content.decode()
     assert "django_htmx/htmx-2.min.js" in content
     assert "https://" not in content.split("<body")[0]
+
+
+def test_healthz_answers_ok_without_login_or_patient_data(client, db, django_assert_num_queries):
+    PatientFactory(name="Secret Patientname")
+
+    # SELECT 1
+    with django_assert_num_queries(1):
+        response = client.get("/healthz/")
+
+    assert response.status_code == 200
+    assert response.content == b"ok"
+    assert "sessionid" not in response.cookies
+    assert "no-store" in response["Cache-Control"]
+    assert client.post("/healthz/").status_code == 405
+
+
+HEALTHCHECK_RUN = """
+import os, threading, urllib.request, http.client
+import django
+django.setup()
+from django.core.wsgi import get_wsgi_application
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+class Quiet(WSGIRequestHandler):
+    def log_message(self, *args):
+        pass
+
+server = make_server("127.0.0.1", 0, get_wsgi_application(), handler_class=Quiet)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+port = server.server_port
+exec(os.environ["HEALTHCHECK"].replace("127.0.0.1:8000", f"127.0.0.1:{port}"))
+login = http.client.HTTPConnection("127.0.0.1", port)
+login.request("GET", "/accounts/login/", headers={"Host": "oligoboard.example.org"})
+print("healthcheck ok; login over http:", login.getresponse().status)
+server.shutdown()
+"""
+
+
+def _compose_healthcheck() -> str:
+    from ruamel.yaml import YAML
+
+    compose = YAML(typ="safe").load((ROOT / "docker-compose.yml").read_text())
+    test = compose["services"]["web"]["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "-c"], test
+    return test[3]
+
+
+def test_compose_healthcheck_passes_against_production_settings_over_plain_http():
+    """The web container's own check: plain HTTP from inside, SSL redirect on, the hospital's host name."""
+    healthcheck = _compose_healthcheck()
+    assert "/healthz/" in healthcheck
+
+    result = _run_python(
+        HEALTHCHECK_RUN, HEALTHCHECK=healthcheck, DJANGO_SETTINGS_MODULE="config.settings",
+        SECRET_KEY="a-production-secret-key-that-is-long-and-random-enough-0123456789",
+        ALLOWED_HOSTS="oligoboard.example.org,.example.org", DATABASE_URL="sqlite:///:memory:",
+        BEHIND_TLS_PROXY="true",
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    # The check passed, while every other page still redirects plain HTTP to HTTPS.
+    assert "healthcheck ok; login over http: 301" in result.stdout
+
+
+def _run_python(code: str, **env: str) -> subprocess.CompletedProcess:
+    clean_env = {key: value for key, value in os.environ.items() if key not in ("DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    clean_env.pop("DJANGO_SETTINGS_MODULE", None)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env={**clean_env, **env}, capture_output=True, text=True, timeout=120,
+    )

@@ -20,11 +20,22 @@ class BoardFactory(factory.django.DjangoModelFactory):
 class BoardMembershipFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.BoardMembership
+        skip_postgeneration_save = True
 
     board = factory.SubFactory(BoardFactory)
     user = factory.SubFactory(UserFactory)
     specialty = models.Specialty.MEDICAL_ONCOLOGY
     role = models.Role.MEMBER
+
+    @factory.post_generation
+    def role_groups(membership, create, extracted, **kwargs):
+        """Put the user in the role group of the board role, as boards.services.board_membership_add does."""
+        if create:
+            from django.contrib.auth.models import Group
+
+            from accounts.roles import board_role_group
+
+            membership.user.groups.add(Group.objects.get(name=board_role_group(membership.role)))
 
 
 class MeetingFactory(factory.django.DjangoModelFactory):

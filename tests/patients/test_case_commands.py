@@ -122,15 +122,18 @@ def test_import_case_refuses_existing_mrn(db, case_path):
 
 
 def test_import_case_audits_refusal_without_identifiers(db, case_path):
-    PatientFactory(mrn="MRN-9")
+    existing = PatientFactory(mrn="MRN-9")
 
     with pytest.raises(CommandError):
         run("import_case", str(case_path), "--mrn", "MRN-9", "--name", "Maria Rossi")
 
-    audit = AuditEvent.objects.get()
-    assert (audit.action, audit.outcome, audit.patient) == ("patient.case_import_refused", "refused", None)
+    audit = AuditEvent.objects.get(action="patient.case_import_refused")
+    assert (audit.outcome, audit.patient) == ("refused", None)
     assert audit.detail == {"errors": ["mrn: a patient with this hospital number already exists"], "error_count": 1}
     assert "MRN-9" not in str(audit.detail) and "Maria Rossi" not in str(audit.detail)
+    # The attempt on a number in use is audited apart, against the patient who holds it.
+    attempt = AuditEvent.objects.get(action="patient.mrn_refused")
+    assert (attempt.outcome, attempt.patient, attempt.detail["mrn"]) == ("refused", existing, "MRN-9")
 
 
 def test_import_case_exits_non_zero_from_the_command_line(db, case_path):

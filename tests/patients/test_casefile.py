@@ -135,8 +135,15 @@ REFUSALS = [
      "lesions[1].measurements[0].size_mm: must have at most 1 decimal place"),
     ("measurement before detection", set_path("lesions", 0, "measurements", 0, "date", "2024-04-01"),
      "lesions[0].measurements[0].date: is before the lesion was detected (2024-04-28)"),
-    ("removal before detection", lambda case: case["lesions"][0].update(removed_on="2024-01-01", removal="resection"),
+    ("removal before detection",
+     lambda case: case["lesions"][0].update(removed_on="2024-01-01", removal="resection", measurements=[]),
      "lesions[0].removed_on: is before the lesion was detected (2024-04-28)"),
+    ("measurement after removal",
+     lambda case: case["lesions"][0].update(
+         removed_on="2024-05-10", removal="resection",
+         measurements=[{"date": "2024-04-28", "size_mm": 24}, {"date": "2024-06-01", "size_mm": 20}],
+     ),
+     "lesions[0].measurements[1].date: is after the lesion was removed (2024-05-10)"),
     ("removed_on without removal", set_path("lesions", 0, "removed_on", "2024-06-03"),
      "lesions[0].removal: removed_on and removal go together: give both or neither"),
     ("unknown removal", lambda case: case["lesions"][0].update(removed_on="2024-06-03", removal="excision"),
@@ -332,11 +339,11 @@ def test_case_import_names_patient_after_mrn_when_no_name(db):
     assert patient.name == "Case MRN-7"
 
 
-def test_case_import_reports_identity_and_file_errors_together(db):
+def test_case_import_reports_identity_and_file_errors_together(db, user):
     PatientFactory(mrn="MRN-1")
 
     with pytest.raises(CaseFileError) as refused:
-        case_import(case=case_with(set_path("patient", "ecog", 0, "value", 5)), mrn="MRN-1", name="A", by=UserFactory())
+        case_import(case=case_with(set_path("patient", "ecog", 0, "value", 5)), mrn="MRN-1", name="A", by=user)
 
     assert refused.value.errors == [
         "mrn: a patient with this hospital number already exists",
@@ -344,16 +351,58 @@ def test_case_import_reports_identity_and_file_errors_together(db):
     ]
 
 
-def test_case_import_refuses_existing_mrn(db):
-    PatientFactory(mrn="MRN-1")
+def test_case_import_refuses_existing_mrn_plainly_to_who_may_see_every_patient(user):
+    """`user` coordinates a board, so may open any patient: the refusal says the number is taken."""
+    existing = PatientFactory(mrn="MRN-1")
 
     with pytest.raises(CaseFileError) as refused:
-        case_import(case=CASE, mrn="MRN-1", name="Someone Else", by=UserFactory())
+        case_import(case=CASE, mrn="MRN-1", name="Someone Else", by=user)
 
     assert refused.value.errors == ["mrn: a patient with this hospital number already exists"]
     assert Patient.objects.count() == 1
     assert not Lesion.objects.exists()
-    assert not AuditEvent.objects.exists()
+    audit = AuditEvent.objects.get()
+    assert (audit.action, audit.outcome, audit.patient, audit.user) == ("patient.mrn_refused", "refused", existing, user)
+    assert audit.detail == {"mrn": "MRN-1", "in_use": True, "throttled": False}
+
+
+def test_case_import_refuses_existing_mrn_neutrally_to_a_clinician_and_audits_the_attempt(db):
+    """A clinician outside the patient's boards learns nothing about whose number it is; the attempt is audited."""
+    existing = PatientFactory(mrn="MRN-1", name="Hidden Person")
+    clinician = UserFactory()
+
+    with pytest.raises(CaseFileError) as refused:
+        case_import(case=CASE, mrn="MRN-1", name="Someone Else", by=clinician)
+
+    assert refused.value.errors == [
+        "mrn: this hospital number cannot be used for a new patient. If the patient is already known here, "
+        "a coordinator can list them at your board's meeting"
+    ]
+    assert "Hidden Person" not in str(refused.value.errors)
+    audit = AuditEvent.objects.get()
+    assert (audit.action, audit.outcome, audit.patient, audit.user) == ("patient.mrn_refused", "refused", existing, clinician)
+    assert audit.detail["mrn"] == "MRN-1"
+
+
+def test_case_import_stops_a_clinician_probing_hospital_numbers(db, settings):
+    settings.MRN_REFUSAL_LIMIT = 3
+    clinician = UserFactory()
+    for number in range(3):
+        PatientFactory(mrn=f"TAKEN-{number}")
+        with pytest.raises(CaseFileError):
+            case_import(case=CASE, mrn=f"TAKEN-{number}", name="Probe", by=clinician)
+
+    with pytest.raises(CaseFileError) as refused:
+        case_import(case=CASE, mrn="FREE-1", name="Probe", by=clinician)
+
+    assert refused.value.errors == [
+        "mrn: too many hospital numbers that are already in use were tried in the last 24 hours; "
+        "ask a coordinator to add the patient"
+    ]
+    assert not Patient.objects.filter(mrn="FREE-1").exists()
+    assert AuditEvent.objects.filter(action="patient.mrn_refused", user=clinician).count() == 4
+    # Someone who may see every patient is never held back, and another clinician is not affected.
+    assert case_import(case=CASE, mrn="FREE-2", name="B", by=UserFactory()).mrn == "FREE-2"
 
 
 @pytest.mark.parametrize(
@@ -446,10 +495,11 @@ def test_case_import_queries_do_not_grow_with_lesions(db, django_assert_num_quer
     user = UserFactory()
     case = case_with_lesions(lesion_count)
 
-    # mrn exists?, savepoint, patient + its history row, primary + its history row, and one insert plus
-    # one history insert each for ecog, frailty, comorbidities, lesions, measurements, events and labs;
-    # event-lesion links, audit event, release savepoint
-    with django_assert_num_queries(23):
+    # mrn exists?, the user's refused hospital numbers of the last 24 hours, savepoint, patient + its
+    # history row, primary + its history row, and one insert plus one history insert each for ecog,
+    # frailty, comorbidities, lesions, measurements, events and labs; event-lesion links, audit event,
+    # release savepoint
+    with django_assert_num_queries(24):
         case_import(case=case, mrn="MRN-1", name="A", by=user)
 
     assert Measurement.objects.count() == 2 * lesion_count

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from audit.models import AuditEvent
 from patients.models import (
     Comorbidity,
     EcogAssessment,
@@ -110,18 +111,29 @@ def test_record_form_shows_the_error_at_the_field_and_saves_nothing(client_logge
     assert MODELS[kind].objects.count() == count
 
 
-def test_patient_form_refuses_a_taken_mrn_and_a_future_birth_date(client_logged_in, patient):
-    PatientFactory(mrn="TAKEN")
-    data = {"name": "X", "mrn": "TAKEN", "birth_date": FUTURE, "sex": "F", "version": "1"}
+def test_patient_form_refuses_a_future_birth_date(client_logged_in, patient):
+    data = {"name": "X", "mrn": "NEW-MRN", "birth_date": FUTURE, "sex": "F", "version": "1"}
 
     response = client_logged_in.post(reverse("patients:record-edit", args=[patient.public_id, "patient",
                                                                           patient.public_id]), data, headers=HTMX)
 
-    errors = response.context["form"].errors
-    assert "This date is in the future." in errors["birth_date"]
-    assert "Patient with this Hospital number (MRN) already exists." in errors["mrn"]
+    assert "This date is in the future." in response.context["form"].errors["birth_date"]
+    patient.refresh_from_db()
+    assert patient.mrn != "NEW-MRN" and patient.version == 1
+
+
+def test_patient_form_refuses_a_taken_mrn_and_audits_the_attempt(client_logged_in, patient, user):
+    taken = PatientFactory(mrn="TAKEN")
+    data = {"name": "X", "mrn": "TAKEN", "birth_date": "1964-03-05", "sex": "F", "version": "1"}
+
+    response = client_logged_in.post(reverse("patients:record-edit", args=[patient.public_id, "patient",
+                                                                          patient.public_id]), data, headers=HTMX)
+
+    assert "A patient with this hospital number already exists." in response.context["form"].errors["mrn"]
     patient.refresh_from_db()
     assert patient.mrn != "TAKEN" and patient.version == 1
+    audit = AuditEvent.objects.get(action="patient.mrn_refused")
+    assert (audit.user, audit.patient, audit.outcome) == (user, taken, "refused")
 
 
 def test_record_form_without_htmx_renders_the_whole_page_with_errors(client_logged_in, patient):

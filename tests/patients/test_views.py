@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from patients.models import Patient
+from patients.models import Measurement, Patient
 from tests.factories import (
     ComorbidityFactory,
     EcogAssessmentFactory,
@@ -21,6 +21,7 @@ from tests.factories import (
     MeasurementFactory,
     PatientFactory,
     PrimaryTumourFactory,
+    UserFactory,
 )
 from tests.patients.test_timeline import acc_course
 
@@ -59,25 +60,66 @@ def test_every_page_requires_login(client, patient):
     assert Patient.objects.get(pk=patient.pk).name == "Erika Muster"
 
 
+def _search(client, query: str, **extra):
+    return client.post(reverse("patients:patient-list"), {"action": "search", "q": query, **extra.pop("data", {})},
+                       **extra)
+
+
 def test_patient_list_searches_name_and_mrn(client_logged_in, db):
     PatientFactory(name="Anna Alpha", mrn="A-1")
     PatientFactory(name="Bert Beta", mrn="B-2")
 
-    by_name = client_logged_in.get(reverse("patients:patient-list"), {"q": "alph"}).content.decode()
-    by_mrn = client_logged_in.get(reverse("patients:patient-list"), {"q": "b-2"}).content.decode()
+    by_name = _search(client_logged_in, "alph").content.decode()
+    by_mrn = _search(client_logged_in, "b-2").content.decode()
 
     assert "Anna Alpha" in by_name and "Bert Beta" not in by_name
     assert "Bert Beta" in by_mrn and "Anna Alpha" not in by_mrn
 
 
+def test_patient_list_search_is_posted_and_a_query_string_is_ignored(client_logged_in, db):
+    PatientFactory(name="Anna Alpha")
+    PatientFactory(name="Bert Beta")
+
+    html = client_logged_in.get(reverse("patients:patient-list"), {"q": "alph"}).content.decode()
+
+    assert "Anna Alpha" in html and "Bert Beta" in html
+    assert 'method="post"' in html.split('role="search"')[0].rsplit("<form", 1)[1]
+    assert "hx-push-url" not in html and "?q=" not in html
+
+
 def test_patient_list_htmx_returns_the_results_fragment(client_logged_in, db):
     patient = PatientFactory(name="Anna Alpha")
 
-    response = client_logged_in.get(reverse("patients:patient-list"), {"q": "anna"}, headers=HTMX)
+    response = _search(client_logged_in, "anna", headers=HTMX)
 
     html = response.content.decode()
     assert 'id="patient-results"' in html and "<html" not in html
     assert f'href="{patient.get_absolute_url()}"' in html
+
+
+def test_patient_list_search_pages_are_posted_with_the_query(client_logged_in, db):
+    PatientFactory.create_batch(30, name="Anna Many")
+
+    first = _search(client_logged_in, "many").content.decode()
+    second = _search(client_logged_in, "many", data={"page": "2"}, headers=HTMX).content.decode()
+
+    assert "Page 1 of 2" in first and first.count('<th scope="row">') == 25
+    assert 'name="page" value="2"' in first and "?page=" not in first
+    assert second.count('<th scope="row">') == 5 and "Page 2 of 2" in second
+
+
+def test_patient_list_query_count_does_not_grow(client_logged_in, django_assert_num_queries, db):
+    PatientFactory(name="Anna One")
+    # session, user, may the user see withdrawn patients?, count, page of patients with primary tumours,
+    # session save (savepoint, update, release savepoint)
+    with django_assert_num_queries(8):
+        _search(client_logged_in, "anna")
+
+    PatientFactory.create_batch(10, name="Anna More")
+
+    with django_assert_num_queries(8):
+        response = _search(client_logged_in, "anna")
+    assert response.content.decode().count('<th scope="row">') == 11
 
 
 def test_patient_list_paginates(client_logged_in, db):
@@ -109,7 +151,7 @@ def test_patient_detail_shows_the_whole_record(client_logged_in, patient):
 
     html = response.content.decode()
     assert response.status_code == 200
-    for text in ("Erika Muster", "H-123", "1964-03-05", "Adrenocortical carcinoma", "left adrenal", "T3",
+    for text in ("Erika Muster", "H-123", "1964-03-05", "Adrenocortical carcinoma", "Left adrenal", "T3",
                  "2017-02-14, margin R0", "12%", "hypertension", "frail", "3.4 ng/mL", "Hormone excess",
                  'id="timeline"', 'id="size-chart"', 'id="lesions"', 'id="events"', "pembrolizumab", "ongoing"):
         assert text in html, text
@@ -151,11 +193,45 @@ def test_patient_detail_htmx_returns_the_record_fragment(client_logged_in, patie
     assert 'id="record"' in html and 'id="timeline"' in html and "<html" not in html
 
 
-def test_patient_detail_of_unknown_or_withdrawn_patient_is_404(client_logged_in, user, db):
-    withdrawn = PatientFactory(withdrawn_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC), withdrawn_by=user)
+def test_patient_detail_of_unknown_or_withdrawn_patient_is_404_for_a_clinician(client, user, db):
+    clinician = UserFactory()
+    withdrawn = PatientFactory(
+        withdrawn_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC), withdrawn_by=user, created_by=clinician
+    )
+    client.force_login(clinician)
 
-    assert client_logged_in.get(withdrawn.get_absolute_url()).status_code == 404
-    assert client_logged_in.get("/patients/00000000-0000-0000-0000-000000000000/").status_code == 404
+    assert client.get(withdrawn.get_absolute_url()).status_code == 404
+    assert client.get("/patients/00000000-0000-0000-0000-000000000000/").status_code == 404
+
+
+def test_coordinator_lists_withdrawn_patients_on_request_and_opens_them_read_only(client_logged_in, user, db):
+    withdrawn = PatientFactory(
+        name="Gone Patient", withdrawn_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC), withdrawn_by=user,
+        withdrawn_reason="Entered twice",
+    )
+    LesionFactory(patient=withdrawn, label="W1")
+
+    listing = client_logged_in.get(reverse("patients:patient-list"), {"withdrawn": "1"}).content.decode()
+    page = client_logged_in.get(withdrawn.get_absolute_url())
+    edit = client_logged_in.get(reverse("patients:record-create", args=[withdrawn.public_id, "lesion"]))
+
+    assert "Gone Patient" in listing and "Entered twice" in listing and "Withdrawn patients" in listing
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Withdrawn patient, read-only." in html and "Entered twice" in html and "W1" in html
+    assert "Add lesion" not in html and "Edit patient details" not in html and "Export case file" not in html
+    assert edit.status_code == 404
+
+
+def test_withdrawn_patients_view_is_for_coordinators_only(client, db):
+    clinician = UserFactory()
+    PatientFactory(name="Gone Patient", created_by=clinician, withdrawn_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+                   withdrawn_by=clinician)
+    client.force_login(clinician)
+
+    html = client.get(reverse("patients:patient-list"), {"withdrawn": "1"}).content.decode()
+
+    assert "Gone Patient" not in html and "Show withdrawn patients" not in html
 
 
 def test_patient_detail_has_the_guidance_slot(client_logged_in, patient):
@@ -276,3 +352,199 @@ def test_patient_list_import_requires_file_and_mrn(client_logged_in, db):
     html = response.content.decode()
     assert response.status_code == 200
     assert html.count("This field is required.") == 2
+
+
+# New patient
+
+
+def test_new_patient_form_creates_the_patient_audits_and_opens_its_page(client, db):
+    clinician = UserFactory()
+    client.force_login(clinician)
+    data = {"mrn": " NEW-77 ", "name": "Nora New", "birth_date": "1971-02-03", "sex": "F"}
+
+    form = client.get(reverse("patients:patient-create"))
+    response = client.post(reverse("patients:patient-create"), data)
+
+    assert form.status_code == 200 and 'name="mrn"' in form.content.decode()
+    patient = Patient.objects.get(mrn="NEW-77")
+    assert response.status_code == 302 and response["Location"] == patient.get_absolute_url()
+    assert (patient.name, patient.birth_date, patient.sex, patient.created_by) == (
+        "Nora New", dt.date(1971, 2, 3), "F", clinician,
+    )
+    assert AuditEvent.objects.filter(action="patient.created", patient=patient, user=clinician).count() == 1
+    page = client.get(patient.get_absolute_url()).content.decode()
+    assert "Add primary tumour" in page and "No primary tumour recorded." in page
+
+
+def test_new_patient_form_refuses_a_taken_mrn_with_a_clear_message(client_logged_in, user, db):
+    existing = PatientFactory(mrn="TAKEN-1")
+
+    response = client_logged_in.post(
+        reverse("patients:patient-create"), {"mrn": "TAKEN-1", "name": "X", "birth_date": "1971-02-03", "sex": "F"}
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "A patient with this hospital number already exists." in response.context["form"].errors["mrn"]
+    assert existing.get_absolute_url() in html  # a coordinator may open it
+    assert Patient.objects.filter(mrn="TAKEN-1").count() == 1
+    assert AuditEvent.objects.get(action="patient.mrn_refused").patient == existing
+
+
+def test_new_patient_form_does_not_say_whose_number_it_is_to_a_clinician(client, db):
+    existing = PatientFactory(mrn="TAKEN-1", name="Hidden Person")
+    clinician = UserFactory()
+    client.force_login(clinician)
+
+    response = client.post(
+        reverse("patients:patient-create"), {"mrn": "TAKEN-1", "name": "X", "birth_date": "1971-02-03", "sex": "F"}
+    )
+
+    html = response.content.decode()
+    assert "This hospital number cannot be used for a new patient." in html
+    assert "Hidden Person" not in html and existing.get_absolute_url() not in html
+    audit = AuditEvent.objects.get(action="patient.mrn_refused")
+    assert (audit.user, audit.patient, audit.detail["mrn"]) == (clinician, existing, "TAKEN-1")
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"mrn": "", "name": "X", "birth_date": "1971-02-03", "sex": "F"}, "mrn", "This field is required."),
+        ({"mrn": "N-1", "name": "X", "birth_date": "2999-01-01", "sex": "F"}, "birth_date", "This date is in the future."),
+        ({"mrn": "N-1", "name": "X", "birth_date": "1971-02-03", "sex": "Q"}, "sex", "Select a valid choice."),
+        ({"mrn": "N" * 41, "name": "X", "birth_date": "1971-02-03", "sex": "F"}, "mrn", "at most 40 characters"),
+    ],
+)
+def test_new_patient_form_shows_bad_values_at_the_field(client_logged_in, db, data, field, message):
+    response = client_logged_in.post(reverse("patients:patient-create"), data)
+
+    assert response.status_code == 200
+    assert any(message in error for error in response.context["form"].errors[field])
+    assert not Patient.objects.exists()
+
+
+def test_patient_list_links_to_the_new_patient_form(client_logged_in, db):
+    html = client_logged_in.get(reverse("patients:patient-list")).content.decode()
+
+    assert f'href="{reverse("patients:patient-create")}"' in html
+
+
+# Labels and the print link
+
+
+def test_primary_site_is_shown_by_its_label_on_the_list_and_the_page(client_logged_in, db):
+    patient = PatientFactory(name="Sigrid Site")
+    PrimaryTumourFactory(patient=patient, disease="crc", site="sigmoid_colon")
+    other = PatientFactory(name="Rita Right")
+    PrimaryTumourFactory(patient=other, site="right_adrenal")
+
+    listing = client_logged_in.get(reverse("patients:patient-list")).content.decode()
+    page = client_logged_in.get(patient.get_absolute_url()).content.decode()
+
+    assert "Colorectal cancer, sigmoid colon (2016)" in listing and "Adrenocortical carcinoma, right adrenal" in listing
+    assert "<dd>Sigmoid colon</dd>" in page
+    assert "sigmoid_colon" not in listing and "sigmoid_colon" not in page and "right_adrenal" not in listing
+
+
+def test_patient_page_offers_the_case_summary_print_next_to_the_export(client_logged_in, patient):
+    html = client_logged_in.get(patient.get_absolute_url()).content.decode()
+
+    tools = html[html.index('class="record-tools"'):html.index("</p>", html.index('class="record-tools"'))]
+    assert "Export case file" in tools
+    assert f'href="{reverse("reports:case-summary", args=[patient.public_id])}"' in tools
+    assert "Print case summary (PDF)" in tools
+
+
+# History
+
+
+def test_patient_history_lists_each_change_with_who_when_field_and_values(client_logged_in, user, db):
+    from patients.services import record_save, record_withdraw
+
+    patient = PatientFactory(name="Hanna History")
+    lesion = LesionFactory(patient=patient, label="L1", detected_on=dt.date(2021, 3, 1))
+    measurement = MeasurementFactory(lesion=lesion, size_mm=Decimal("18"))
+    measurement.size_mm = Decimal("21")
+    record_save(record=measurement, by=user, expected_version=1)
+    lesion.organ = "liver"
+    record_save(record=lesion, by=user, expected_version=1)
+    record_withdraw(record=ComorbidityFactory(patient=patient, name="gout"), by=user, reason="Not this patient")
+
+    response = client_logged_in.get(reverse("patients:patient-history", args=[patient.public_id]))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    for text in ("Longest diameter (mm): <del>18</del> → <ins>21</ins>", "Organ: <del>Lung</del> → <ins>Liver</ins>",
+                 "Withdrawn: Not this patient", "Comorbidity gout", "Lesion L1 (liver)", "Test User", "Added"):
+        assert text in html, text
+    assert "Version" not in html and "Updated by" not in html
+    assert AuditEvent.objects.filter(action="patient.history_viewed", patient=patient, user=user).count() == 1
+
+
+def test_patient_history_is_404_and_audited_for_an_outsider(client, db):
+    patient = PatientFactory()
+    outsider = UserFactory()
+    client.force_login(outsider)
+
+    response = client.get(reverse("patients:patient-history", args=[patient.public_id]))
+
+    assert response.status_code == 404
+    assert AuditEvent.objects.get(user=outsider).action == "patient.access_refused"
+
+
+def test_patient_page_links_to_its_history(client_logged_in, patient):
+    html = client_logged_in.get(patient.get_absolute_url()).content.decode()
+
+    assert f'href="{reverse("patients:patient-history", args=[patient.public_id])}"' in html
+
+
+def test_patient_history_htmx_pages_return_the_changes_fragment(client_logged_in, db):
+    patient = PatientFactory()
+    LesionFactory.create_batch(55, patient=patient)
+    url = reverse("patients:patient-history", args=[patient.public_id])
+
+    first = client_logged_in.get(url).content.decode()
+    second = client_logged_in.get(url, {"page": "2"}, headers=HTMX).content.decode()
+
+    assert "56 changes" in first and "Page 1 of 2" in first and first.count("<tr>") == 51
+    assert 'id="changes"' in second and "<html" not in second and second.count("<tr>") == 7
+
+
+def test_patient_history_query_count_does_not_grow(client_logged_in, user, django_assert_num_queries, db):
+    from patients.services import record_save
+
+    patient = PatientFactory()
+    primary = PrimaryTumourFactory(patient=patient)
+    _heavy(patient, 1)
+    # session, user, patient, count of changes, the page of changes (one UNION), one query per kind
+    # of row on the page (patient, primary, lesion, measurement, event, ECOG, CEA: at most ten kinds),
+    # audit insert, session save (savepoint, update, release savepoint)
+    expected = 16
+    url = reverse("patients:patient-history", args=[patient.public_id])
+    with django_assert_num_queries(expected):
+        client_logged_in.get(url)
+
+    _heavy(patient, 10, first=1)
+    for measurement in Measurement.objects.filter(lesion__patient=patient)[:20]:
+        measurement.size_mm += 1
+        record_save(record=measurement, by=user, expected_version=measurement.version)
+    # The newest changes again touch every kind of row, so the first page holds the same kinds.
+    patient.name = "Renamed Patient"
+    record_save(record=patient, by=user, expected_version=patient.version)
+    primary.notes = "Reviewed"
+    record_save(record=primary, by=user, expected_version=primary.version)
+
+    with django_assert_num_queries(expected):
+        response = client_logged_in.get(url)
+    assert response.content.decode().count("<tr>") == 51
+
+
+def test_refused_case_file_upload_is_audited_like_the_import_command(client_logged_in, user, db):
+    response = client_logged_in.post(reverse("patients:patient-list"), _upload(b"{not json"), REMOTE_ADDR="10.1.2.3")
+
+    assert "The case file was not imported" in response.content.decode()
+    audit = AuditEvent.objects.get(action="patient.case_import_refused")
+    assert (audit.user, audit.outcome, audit.patient, audit.ip_address) == (user, "refused", None, "10.1.2.3")
+    assert audit.detail["error_count"] == 1 and audit.detail["errors"][0].startswith("(root): not valid JSON")
+    assert "NEW-1" not in str(audit.detail) and "Imported Person" not in str(audit.detail)

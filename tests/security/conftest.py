@@ -62,6 +62,10 @@ class World:
         self.other_board = BoardFactory(name="Thoracic board")
         self.other_member = UserFactory(username="othermember")
         BoardMembershipFactory(board=self.other_board, user=self.other_member, role=Role.MEMBER)
+        self.coordinator = UserFactory(username="coordinator")
+        BoardMembershipFactory(
+            board=self.board, user=self.coordinator, role=Role.COORDINATOR, specialty=Specialty.NURSING
+        )
         self.loner = UserFactory(username="loner")
 
         self.patient = PatientFactory(name="Secret Patientname", mrn="SECRET0001", created_by=self.author)

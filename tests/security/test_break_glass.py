@@ -3,14 +3,14 @@
 import datetime as dt
 
 import pytest
-from django.db.models import Q
+from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import BreakGlassGrant
 from audit.models import AuditEvent
 from patients.models import Patient
-from tests.factories import UserFactory
+from tests.factories import PatientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 REASON = "Called to the emergency ward; patient unconscious, board record needed now."
@@ -21,17 +21,19 @@ def administrator(db):
     return UserFactory(username="admin-staff", is_staff=True)
 
 
-def _visible_with_grants(user):
-    """Patient.objects.visible_to(user) with the change proposed to the lead (grants count while active)."""
-    granted = Patient.objects.filter(
-        break_glass_grants__user=user, break_glass_grants__expires_at__gt=timezone.now()
-    ).values("pk")
-    return Patient.objects.filter(Q(pk__in=Patient.objects.visible_to(user).values("pk")) | Q(pk__in=granted))
+def _patient_urls(world) -> list[str]:
+    """The patient's page, history, case file and printed summary: what a grant opens."""
+    return [
+        world.patient.get_absolute_url(),
+        reverse("patients:patient-history", args=[world.patient.public_id]),
+        reverse("patients:patient-export", args=[world.patient.public_id]),
+        reverse("reports:case-summary", args=[world.patient.public_id]),
+    ]
 
 
-def test_break_glass_grants_time_limited_access_with_an_audited_reason(client, world, administrator):
+def test_break_glass_grant_opens_the_patient_pages_case_file_and_pdf(client, world, administrator):
     client.force_login(administrator)
-    assert world.patient not in _visible_with_grants(administrator)
+    assert [client.get(url).status_code for url in _patient_urls(world)] == [404, 404, 404, 404]
 
     response = client.post(reverse("accounts:break-glass"), {"mrn": "SECRET0001", "reason": REASON})
 
@@ -42,17 +44,47 @@ def test_break_glass_grants_time_limited_access_with_an_audited_reason(client, w
     assert grant.expires_at - grant.created_at == dt.timedelta(hours=12)
     event = AuditEvent.objects.get(action="patient.break_glass")
     assert event.user == administrator and event.patient == world.patient and event.detail["reason"] == REASON
-    assert world.patient in _visible_with_grants(administrator)
+    page, history, case_file, pdf = (client.get(url) for url in _patient_urls(world))
+    assert (page.status_code, history.status_code, case_file.status_code, pdf.status_code) == (200, 200, 200, 200)
+    assert "Secret Patientname" in page.content.decode()
+    assert pdf.content.startswith(b"%PDF")
+    assert AuditEvent.objects.filter(user=administrator, patient=world.patient, action="patient.viewed").exists()
 
 
-def test_break_glass_grant_expires(world, administrator):
+def test_break_glass_grant_lasts_break_glass_hours(client, world, administrator, settings):
+    settings.BREAK_GLASS_HOURS = 2
+    client.force_login(administrator)
+
+    client.post(reverse("accounts:break-glass"), {"mrn": "SECRET0001", "reason": REASON})
+
+    grant = BreakGlassGrant.objects.get()
+    assert grant.expires_at - grant.created_at == dt.timedelta(hours=2)
+
+
+def test_expired_break_glass_grant_opens_nothing(client, world, administrator):
     BreakGlassGrant.objects.create(
         user=administrator, patient=world.patient, reason=REASON,
-        created_at=timezone.now() - dt.timedelta(hours=13), expires_at=timezone.now() - dt.timedelta(hours=1),
+        created_at=timezone.now() - dt.timedelta(hours=13), expires_at=timezone.now() - dt.timedelta(minutes=1),
     )
+    client.force_login(administrator)
 
-    assert world.patient not in _visible_with_grants(administrator)
+    assert [client.get(url).status_code for url in _patient_urls(world)] == [404, 404, 404, 404]
     assert not BreakGlassGrant.objects.active().exists()
+    assert world.patient not in Patient.objects.visible_to(administrator)
+
+
+def test_break_glass_grant_opens_only_its_patient_and_only_for_its_user(client, world, administrator):
+    other = PatientFactory(name="Other Patientname")
+    BreakGlassGrant.objects.create(
+        user=administrator, patient=world.patient, reason=REASON, expires_at=timezone.now() + dt.timedelta(hours=1)
+    )
+    colleague = UserFactory(username="other-staff", is_staff=True)
+
+    assert list(Patient.objects.visible_to(administrator)) == [world.patient]
+    assert other not in Patient.objects.visible_to(administrator)
+    assert not Patient.objects.visible_to(colleague).exists()
+    client.force_login(colleague)
+    assert client.get(world.patient.get_absolute_url()).status_code == 404
 
 
 def test_break_glass_needs_a_real_reason_and_a_known_patient(client, world, administrator):
@@ -67,9 +99,15 @@ def test_break_glass_needs_a_real_reason_and_a_known_patient(client, world, admi
     assert AuditEvent.objects.get(action="patient.break_glass").outcome == "refused"
 
 
-@pytest.mark.parametrize("who", ["member", "loner", "superuser"])
-def test_break_glass_is_404_for_non_staff_and_for_superusers(client, world, who):
-    user = UserFactory(is_staff=True, is_superuser=True) if who == "superuser" else getattr(world, who)
+@pytest.mark.parametrize("who", ["member", "loner", "superuser", "administrators_group", "coordinator"])
+def test_break_glass_is_404_for_non_staff_and_for_who_sees_every_patient(client, world, who):
+    if who == "superuser":
+        user = UserFactory(is_staff=True, is_superuser=True)
+    elif who == "administrators_group":
+        user = UserFactory(username="group-admin", is_staff=True)
+        user.groups.add(Group.objects.get(name="Administrators"))
+    else:
+        user = getattr(world, who)
     client.force_login(user)
 
     response = client.post(reverse("accounts:break-glass"), {"mrn": "SECRET0001", "reason": REASON})
@@ -78,16 +116,38 @@ def test_break_glass_is_404_for_non_staff_and_for_superusers(client, world, who)
     assert not BreakGlassGrant.objects.exists()
 
 
-def test_break_glass_grants_are_listed_for_review_in_the_admin(client, world, administrator):
-    BreakGlassGrant.objects.create(
-        user=administrator, patient=world.patient, reason=REASON, expires_at=timezone.now() + dt.timedelta(hours=12)
+def test_break_glass_grants_are_listed_for_review_and_marked_reviewed_in_the_admin(client, world, administrator):
+    grant = BreakGlassGrant.objects.create(
+        user=administrator, patient=world.patient, reason=REASON,
+        created_at=dt.datetime(2024, 5, 14, 9, 30, tzinfo=dt.UTC), expires_at=dt.datetime(2024, 5, 14, 21, 30, tzinfo=dt.UTC),
     )
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    reviewer = UserFactory(username="reviewer", is_staff=True)
+    reviewer.groups.add(Group.objects.get(name="Administrators"))
+    client.force_login(reviewer)
+    url = reverse("admin:accounts_breakglassgrant_changelist")
+
+    listing = client.get(url).content.decode()
+    reviewed = client.post(url, {"action": "mark_reviewed", "_selected_action": [grant.pk]})
+
+    for text in ("admin-staff", "Secret Patientname", REASON, "14 May 2024", "Reviewed at", "Reviewed by"):
+        assert text in listing, text
+    assert reviewed.status_code == 302
+    grant.refresh_from_db()
+    assert grant.reviewed_by == reviewer and grant.reviewed_at is not None
+    event = AuditEvent.objects.get(action="patient.break_glass_reviewed")
+    assert (event.user, event.patient) == (reviewer, world.patient)
+
+
+def test_break_glass_review_list_needs_the_administrators_permissions(client, world, administrator):
+    BreakGlassGrant.objects.create(
+        user=administrator, patient=world.patient, reason=REASON, expires_at=timezone.now() + dt.timedelta(hours=1)
+    )
+    client.force_login(administrator)
 
     response = client.get(reverse("admin:accounts_breakglassgrant_changelist"))
 
-    assert response.status_code == 200
-    assert REASON in response.content.decode()
+    assert response.status_code == 403
+    assert REASON.encode() not in response.content
 
 
 def test_break_glass_and_code_forms_survive_hostile_input(client, world, administrator):

@@ -3,11 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from boards.models import Role, Specialty
 from guidance.forms import DryRunForm
 from guidance.models import GuidelineRelease
-from tests.boards.factories import AttendanceFactory, BoardMembershipFactory
-from tests.factories import UserFactory
+from tests.boards.factories import AttendanceFactory
 from tests.security.fuzz import row_counts
 
 pytestmark = pytest.mark.django_db
@@ -45,9 +43,7 @@ def test_measurement_of_a_lesion_key_too_large_is_a_form_error(client, world):
 
 @pytest.fixture
 def coordinator(world):
-    user = UserFactory(username="coordinator")
-    BoardMembershipFactory(board=world.board, user=user, role=Role.COORDINATOR, specialty=Specialty.NURSING)
-    return user
+    return world.coordinator
 
 
 def test_attendance_of_a_user_key_too_large_is_a_form_error(client, world, coordinator):

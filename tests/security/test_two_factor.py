@@ -1,11 +1,20 @@
 """Optional TOTP two-factor login, compulsory for the roles in OTP_REQUIRED_FOR."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.roles import otp_required, roles_of
+from accounts.roles import ROLE_NAMES, otp_required, roles_of
+from tests.factories import UserFactory
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +41,7 @@ def test_users_without_a_device_or_enforced_role_log_in_with_password_only(clien
 
 
 def test_enforced_role_without_a_device_is_sent_to_set_one_up(client, world, settings):
-    settings.OTP_REQUIRED_FOR = ["chair", "guideline_editor", "admin"]
+    settings.OTP_REQUIRED_FOR = ["chair", "guideline_editor", "administrator"]
     _password_login(client, world.chair)
 
     response = client.get(world.patient.get_absolute_url())
@@ -83,13 +92,14 @@ def test_verify_does_not_redirect_to_another_site(client, world):
     assert response["Location"] == "/"
 
 
-def test_roles_of_names_board_roles_groups_and_admin(world):
+def test_roles_of_names_board_roles_groups_and_staff(world):
     from django.contrib.auth.models import Group
 
-    world.member.groups.add(Group.objects.create(name="Guideline editor"))
+    world.member.groups.add(Group.objects.get(name="Guideline editors"))
     world.member.is_staff = True
 
-    assert roles_of(world.member) == {"member", "guideline_editor", "admin"}
+    assert roles_of(world.member) == {"clinician", "guideline_editor", "administrator"}
+    assert roles_of(world.chair) == {"chair"}
 
 
 def test_otp_required_only_for_listed_roles(world, settings):
@@ -97,3 +107,43 @@ def test_otp_required_only_for_listed_roles(world, settings):
 
     assert otp_required(world.chair)
     assert not otp_required(world.member)
+
+
+def test_documented_guideline_editor_role_enforces_two_factor_for_a_guideline_editor(client, world):
+    """OTP_REQUIRED_ROLES=guideline_editor (as .env.example documents it) sends an editor to set up a device."""
+    from django.contrib.auth.models import Group
+
+    editor = UserFactory(username="editor")
+    editor.groups.add(Group.objects.get(name="Guideline editors"))
+    result = _settings_in_subprocess("OTP_REQUIRED_ROLES=guideline_editor", "print(settings.OTP_REQUIRED_FOR)")
+    assert result.stdout.strip() == "['guideline_editor']", result.stderr
+
+    with override_settings(OTP_REQUIRED_FOR=["guideline_editor"]):
+        _password_login(client, editor)
+        response = client.get(reverse("patients:patient-list"))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:otp-setup")
+
+
+def test_every_documented_role_name_is_accepted_and_a_misspelt_one_refused():
+    env_example = (ROOT / ".env.example").read_text()
+    documented = env_example[env_example.index("# OTP_REQUIRED_ROLES"):env_example.index("\nOTP_REQUIRED_ROLES=")]
+
+    assert all(role in documented for role in ROLE_NAMES)
+    accepted = _settings_in_subprocess(f"OTP_REQUIRED_ROLES={','.join(ROLE_NAMES)}", "print('ok')")
+    misspelt = _settings_in_subprocess("OTP_REQUIRED_ROLES=guideline_editors", "print('ok')")
+    assert accepted.returncode == 0, accepted.stderr
+    assert misspelt.returncode != 0
+    assert "unknown role(s) guideline_editors" in misspelt.stderr
+
+
+def _settings_in_subprocess(assignment: str, code: str) -> subprocess.CompletedProcess:
+    """Import the real settings with one environment variable set, in a fresh interpreter."""
+    name, value = assignment.split("=", 1)
+    env = {key: val for key, val in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
+    env.update({name: value, "DEBUG": "true", "DJANGO_SETTINGS_MODULE": "config.settings"})
+    return subprocess.run(
+        [sys.executable, "-c", f"from django.conf import settings; settings.DEBUG; {code}"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )
