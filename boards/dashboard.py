@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from boards.models import AgendaItemStatus, FollowUpStatus, Meeting
+from boards.models import AgendaItemStatus, Decision, FollowUp, FollowUpStatus, Meeting
 
 
 @dataclass
@@ -47,8 +47,27 @@ class DashboardRow:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
+def effective_decision(decisions: Iterable[Decision]) -> Decision | None:
+    """Return a case's effective decision: its latest signed addendum, else its signed original, else None.
+
+    An addendum is the only way to correct a signed decision, so it replaces the original from then on.
+    """
+    decisions = list(decisions)
+    original = next((d for d in decisions if not d.amends_id), None)
+    if original is None or not original.is_signed:
+        return None
+    addenda = [d for d in decisions if d.amends_id and d.is_signed]
+    return max(addenda, key=lambda d: (d.signed_at, d.created_at, d.pk), default=original)
+
+
+def latest_followup(decisions: Iterable[Decision]) -> FollowUp | None:
+    """Return the latest follow-up recorded on a case's decision or any of its addenda."""
+    followups = [followup for decision in decisions for followup in decision.followups.all()]
+    return max(followups, key=lambda f: (f.recorded_on, f.created_at, f.pk), default=None)
+
+
 def meeting_row(meeting: Meeting) -> DashboardRow:
-    """Return one meeting's figures: withdrawn cases are not counted; addenda replace nothing."""
+    """Return one meeting's figures: withdrawn cases are not counted; a signed addendum replaces the original."""
     row = DashboardRow(meeting=meeting)
     for agenda_item in meeting.agenda_items.all():
         if agenda_item.status == AgendaItemStatus.WITHDRAWN:
@@ -57,17 +76,17 @@ def meeting_row(meeting: Meeting) -> DashboardRow:
         row.deferred += agenda_item.status == AgendaItemStatus.DEFERRED
         row.ready_at_listing += agenda_item.readiness_problems_at_listing == 0
         row.readiness_problems_at_listing += agenda_item.readiness_problems_at_listing
-        for decision in agenda_item.decisions.all():
-            if decision.amends_id or not decision.signed_at:
-                continue
-            row.decisions += 1
-            row.departing += decision.departs_from_guidance
-            followups = sorted(decision.followups.all(), key=lambda f: (f.recorded_on, f.pk))
-            latest = followups[-1] if followups else None
-            if latest is not None and latest.status != FollowUpStatus.PENDING:
-                row.followed_up += 1
-                row.implemented += latest.status == FollowUpStatus.IMPLEMENTED
-                row.partly += latest.status == FollowUpStatus.PARTLY
+        decisions = list(agenda_item.decisions.all())
+        decision = effective_decision(decisions)
+        if decision is None:
+            continue
+        row.decisions += 1
+        row.departing += decision.departs_from_guidance
+        latest = latest_followup(decisions)
+        if latest is not None and latest.status != FollowUpStatus.PENDING:
+            row.followed_up += 1
+            row.implemented += latest.status == FollowUpStatus.IMPLEMENTED
+            row.partly += latest.status == FollowUpStatus.PARTLY
     return row
 
 

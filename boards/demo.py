@@ -64,12 +64,9 @@ def create_demo_boards(*, users: dict[str, AbstractBaseUser], patients: list[Pat
         for key, (specialty, role) in spec["members"].items():
             if key in users and not BoardMembership.objects.filter(board=board, user=users[key]).exists():
                 services.board_membership_add(board=board, user=users[key], specialty=specialty, role=role, by=None)
-        # Any upcoming planned meeting will do, so a run on a later day adds no second meeting.
-        meeting = (
-            Meeting.objects.filter(board=board, status=MeetingStatus.PLANNED, starts_at__date__gte=today)
-            .order_by("starts_at")
-            .first()
-        )
+        # Any planned meeting will do, so a run on a later day changes nothing (the demo patients' records are
+        # dated for that meeting); a fresh database gets a fresh demo.
+        meeting = Meeting.objects.filter(board=board, status=MeetingStatus.PLANNED).order_by("-starts_at").first()
         if meeting is None:
             meeting = services.meeting_create(
                 board=board, starts_at=starts_at, place="Tumour board room, level 2", by=coordinator

@@ -60,6 +60,7 @@ class AgendaItemAddForm(forms.Form):
 
 class AgendaItemForm(forms.ModelForm):
     presenter = MemberChoiceField(queryset=User.objects.none(), required=False, label="Presenting clinician")
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1)
 
     class Meta:
         model = AgendaItem
@@ -73,6 +74,37 @@ class AgendaItemForm(forms.ModelForm):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(max_length=500, error_messages={"required": "Give a reason."})
+
+
+class PatientSearchForm(forms.Form):
+    """The coordinator's patient search; posted, so no name or hospital number ever lands in a URL."""
+
+    q = forms.CharField(max_length=100, required=False, strip=True)
+
+
+class CloseMeetingForm(forms.Form):
+    defer_reason = forms.CharField(
+        label="Reason for deferring the remaining cases", max_length=500, initial="Not reached at the meeting",
+        error_messages={"required": "Give a reason for deferring the remaining cases."},
+    )
+
+
+class AttendanceCorrectionForm(forms.Form):
+    arrived_at = forms.TimeField(
+        label="Arrived at", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"required": "Give the arrival time."},
+    )
+    left_at = forms.TimeField(
+        label="Left at (empty = still here)", required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        arrived, left = cleaned.get("arrived_at"), cleaned.get("left_at")
+        if arrived and left and left < arrived:
+            self.add_error("left_at", "Leaving cannot be before arriving.")
+        return cleaned
 
 
 class AttendanceForm(forms.Form):

@@ -261,7 +261,7 @@ class AgendaItemQuerySet(models.QuerySet):
         """The agenda item at a position with its record, decisions and evaluation, for the case review."""
         return (
             self.filter(meeting=meeting, position=position)
-            .select_related("presenter", "evaluation__release")
+            .select_related("presenter", "evaluation__release", "evaluation__created_by")
             .prefetch_related(
                 Prefetch("patient", queryset=Patient.objects.for_record()),
                 Prefetch(
@@ -292,6 +292,12 @@ class AgendaItem(models.Model):
     evaluation = models.ForeignKey("guidance.Evaluation", models.PROTECT, null=True, blank=True, related_name="+")
     added_at = models.DateTimeField(auto_now_add=True)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    # Optimistic locking of the question and presenter: a save carries the version it was edited from.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
 
     objects = AgendaItemQuerySet.as_manager()
 
@@ -317,6 +323,12 @@ class AgendaItem(models.Model):
         return self.status in (AgendaItemStatus.LISTED, AgendaItemStatus.DISCUSSED)
 
 
+class AttendanceQuerySet(models.QuerySet):
+    def current(self) -> Self:
+        """Attendance entries that have not been withdrawn as erroneous."""
+        return self.filter(withdrawn_at__isnull=True)
+
+
 class Attendance(models.Model):
     meeting = models.ForeignKey(Meeting, models.PROTECT, related_name="attendances")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
@@ -325,6 +337,14 @@ class Attendance(models.Model):
     left_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # A wrong entry is withdrawn with who, when and why (never deleted) and no longer counts for quorum.
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    withdrawn_reason = models.CharField(max_length=500, blank=True, editable=False)
+
+    objects = AttendanceQuerySet.as_manager()
 
     class Meta:
         ordering = ["arrived_at", "id"]
@@ -337,8 +357,14 @@ class Attendance(models.Model):
             raise ValidationError({"left_at": "Leaving cannot be before arriving."})
 
     def is_present_at(self, moment: datetime) -> bool:
-        """Arrived by the moment and not yet left."""
-        return self.arrived_at <= moment and (self.left_at is None or moment < self.left_at)
+        """Arrived by the moment and not yet left (a withdrawn entry never counts)."""
+        return (
+            self.withdrawn_at is None and self.arrived_at <= moment and (self.left_at is None or moment < self.left_at)
+        )
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 class DecisionCategory(models.TextChoices):

@@ -10,6 +10,7 @@ class Presence(Protocol):
     specialty: str
     arrived_at: datetime
     left_at: datetime | None
+    withdrawn_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,12 @@ class Quorum:
 
 
 def is_present(attendance: Presence, moment: datetime) -> bool:
-    """Arrived by the moment and not yet left (a late arrival or early leave counts by time)."""
+    """Arrived by the moment and not yet left (a late arrival or early leave counts by time).
+
+    An entry withdrawn as erroneous never counts, wherever the attendance list comes from.
+    """
+    if getattr(attendance, "withdrawn_at", None) is not None:
+        return False
     return attendance.arrived_at <= moment and (attendance.left_at is None or moment < attendance.left_at)
 
 

@@ -4,15 +4,16 @@ Every service checks first (boards/policies.py), then acts, and writes its Audit
 transaction. Signed decisions are never changed: `decision_amend` adds a signed addendum instead.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
+from accounts.services import user_role_groups_sync
 from audit.models import AuditEvent
 from boards import policies
 from boards.access import membership_of
@@ -30,11 +31,13 @@ from boards.models import (
 from boards.quorum import Quorum, quorum_at
 from boards.readiness import readiness_problems
 from guidance.models import Evaluation
+from guidance.services import evaluation_create
 from patients.models import Lesion, Patient
 from patients.services import EditConflict
 
-__all__ = ["EditConflict", "PolicyError"]
+__all__ = ["CasesPending", "EditConflict", "PolicyError"]
 PolicyError = policies.PolicyError
+CasesPending = policies.CasesPending
 
 
 # Boards (set up by administrators and the demo data)
@@ -62,6 +65,7 @@ def board_membership_add(
         by=by, action="board.member_added", target=board,
         detail={"user": user.get_username(), "specialty": specialty, "role": role},
     )
+    user_role_groups_sync(user=user, by=by)
     return membership
 
 
@@ -81,6 +85,22 @@ def meeting_create(
     return meeting
 
 
+@transaction.atomic
+def meeting_update(
+    *, meeting: Meeting, starts_at: datetime, place: str = "", video_link: str = "", by: AbstractBaseUser
+) -> Meeting:
+    """Change when and where a meeting that is not closed takes place."""
+    meeting = _lock_meeting(meeting)
+    policies.check_can_change_meeting(meeting, membership_of(by, meeting.board_id))
+    before = {"starts_at": meeting.starts_at.isoformat(), "place": meeting.place, "video_link": meeting.video_link}
+    meeting.starts_at, meeting.place, meeting.video_link = starts_at, place.strip(), video_link.strip()
+    meeting.full_clean()
+    meeting.save(update_fields=["starts_at", "place", "video_link"])
+    after = {"starts_at": meeting.starts_at.isoformat(), "place": meeting.place, "video_link": meeting.video_link}
+    AuditEvent.record(by=by, action="meeting.updated", target=meeting, detail={"before": before, "after": after})
+    return meeting
+
+
 def _lock_meeting(meeting: Meeting) -> Meeting:
     return Meeting.objects.select_for_update().select_related("board").get(pk=meeting.pk)
 
@@ -97,15 +117,45 @@ def meeting_start(*, meeting: Meeting, by: AbstractBaseUser, at: datetime | None
     return meeting
 
 
+def cases_without_signed_decision(meeting: Meeting) -> list[AgendaItem]:
+    """Return the meeting's open cases (listed or discussed) whose decision is missing or not signed yet.
+
+    Each carries `has_decision`, so a message can say which of the two it is.
+    """
+    originals = Decision.objects.filter(agenda_item=OuterRef("pk"), amends__isnull=True)
+    return list(
+        meeting.agenda_items.filter(status__in=[AgendaItemStatus.LISTED, AgendaItemStatus.DISCUSSED])
+        .annotate(has_decision=Exists(originals), has_signed_decision=Exists(originals.filter(signed_at__isnull=False)))
+        .filter(has_signed_decision=False)
+        .select_related("patient", "meeting")
+        .order_by("position", "id")
+    )
+
+
 @transaction.atomic
-def meeting_close(*, meeting: Meeting, by: AbstractBaseUser, at: datetime | None = None) -> Meeting:
-    """Close the meeting: agenda and decisions become read-only; whoever is still there leaves now."""
+def meeting_close(
+    *, meeting: Meeting, by: AbstractBaseUser, at: datetime | None = None, defer_reason: str = ""
+) -> Meeting:
+    """Close the meeting: agenda and decisions become read-only; whoever is still there leaves now.
+
+    A meeting never closes with cases in limbo: while a case is open without a signed decision the close is
+    refused (CasesPending names them), unless the coordinator gives `defer_reason`, which defers them all first.
+    """
     meeting = _lock_meeting(meeting)
-    policies.check_can_close_meeting(meeting, membership_of(by, meeting.board_id))
+    membership = membership_of(by, meeting.board_id)
+    policies.check_can_close_meeting(meeting, membership)
+    pending = cases_without_signed_decision(meeting)
+    if pending and defer_reason.strip():
+        for agenda_item in pending:
+            _agenda_item_set_aside(
+                agenda_item=agenda_item, status=AgendaItemStatus.DEFERRED, reason=defer_reason, by=by
+            )
+        pending = []
+    policies.check_no_cases_pending(pending)
     meeting.status = MeetingStatus.CLOSED
     meeting.closed_at = at or timezone.now()
     meeting.save(update_fields=["status", "closed_at"])
-    meeting.attendances.filter(left_at__isnull=True).update(left_at=meeting.closed_at)
+    meeting.attendances.current().filter(left_at__isnull=True).update(left_at=meeting.closed_at)
     AuditEvent.record(by=by, action="meeting.closed", target=meeting)
     return meeting
 
@@ -152,16 +202,31 @@ def _lock_agenda_item(agenda_item: AgendaItem) -> AgendaItem:
 
 @transaction.atomic
 def agenda_item_update(
-    *, agenda_item: AgendaItem, question: str, presenter: AbstractBaseUser | None, by: AbstractBaseUser
+    *, agenda_item: AgendaItem, question: str, presenter: AbstractBaseUser | None, expected_version: int,
+    by: AbstractBaseUser,
 ) -> AgendaItem:
-    """Set the question for the board and the presenting clinician."""
+    """Set the question for the board and the presenting clinician; refuse a save based on an outdated version.
+
+    `expected_version` is the version the form was loaded with; on a mismatch EditConflict carries the
+    other person's saved version, and nothing changes.
+    """
     agenda_item = _lock_agenda_item(agenda_item)
     policies.check_can_change_agenda_item(agenda_item, membership_of(by, agenda_item.meeting.board_id))
+    if agenda_item.version != expected_version:
+        raise EditConflict(AgendaItem.objects.select_related("presenter", "updated_by").get(pk=agenda_item.pk))
+    before = {"question": agenda_item.question, "presenter": agenda_item.presenter_id}
     agenda_item.question = question.strip()
     agenda_item.presenter = presenter
+    agenda_item.version += 1
+    agenda_item.updated_at = timezone.now()
+    agenda_item.updated_by = by
     agenda_item.full_clean()
-    agenda_item.save(update_fields=["question", "presenter"])
-    AuditEvent.record(by=by, action="agenda_item.updated", target=agenda_item, patient=agenda_item.patient)
+    agenda_item.save(update_fields=["question", "presenter", "version", "updated_at", "updated_by"])
+    AuditEvent.record(
+        by=by, action="agenda_item.updated", target=agenda_item, patient=agenda_item.patient,
+        detail={"version": agenda_item.version, "before": before,
+                "after": {"question": agenda_item.question, "presenter": agenda_item.presenter_id}},
+    )
     return agenda_item
 
 
@@ -235,6 +300,25 @@ def agenda_item_evaluation_set(*, agenda_item: AgendaItem, evaluation: Evaluatio
     return agenda_item
 
 
+def agenda_item_evaluate(
+    *, agenda_item: AgendaItem, as_of: date, board_inputs: Mapping, by: AbstractBaseUser, request=None
+) -> Evaluation:
+    """Evaluate the case's guidance for the meeting and keep that evaluation as the one shown for the case.
+
+    An unchanged record, date and board inputs reuse the stored evaluation (guidance.services.evaluation_create).
+    Raises guidance's ValidationError/NoPublishedRelease/EvaluationFailed when no guidance can be computed.
+    Not one transaction on purpose: evaluations are append-only, and keeping one with the case is its own step.
+    """
+    policies.check_can_show_evaluation(agenda_item, membership_of(by, agenda_item.meeting.board_id))
+    evaluation = evaluation_create(
+        patient=agenda_item.patient, by=by, as_of=as_of, board_inputs=board_inputs, request=request, reuse=True
+    )
+    if evaluation.pk != agenda_item.evaluation_id:
+        agenda_item_evaluation_set(agenda_item=agenda_item, evaluation=evaluation, by=by)
+        agenda_item.evaluation = evaluation
+    return evaluation
+
+
 # Attendance
 
 
@@ -246,7 +330,7 @@ def attendance_record(
     """Record that someone arrived (now, or at the given time) in a specialty."""
     meeting = _lock_meeting(meeting)
     policies.check_can_record_attendance(meeting, membership_of(by, meeting.board_id))
-    if meeting.attendances.filter(user=user, left_at__isnull=True).exists():
+    if meeting.attendances.current().filter(user=user, left_at__isnull=True).exists():
         raise ValidationError({"user": f"{user.get_full_name() or user.get_username()} is already present."})
     attendance = Attendance(
         meeting=meeting, user=user, specialty=specialty, arrived_at=arrived_at or timezone.now(), recorded_by=by
@@ -263,8 +347,8 @@ def attendance_record(
 @transaction.atomic
 def attendance_leave(*, attendance: Attendance, left_at: datetime | None = None, by: AbstractBaseUser) -> Attendance:
     """Record that someone left the meeting (now, or at the given time)."""
-    attendance = Attendance.objects.select_for_update().select_related("meeting", "user").get(pk=attendance.pk)
-    policies.check_can_record_attendance(attendance.meeting, membership_of(by, attendance.meeting.board_id))
+    attendance = _lock_attendance(attendance)
+    policies.check_can_change_attendance(attendance, membership_of(by, attendance.meeting.board_id))
     if attendance.left_at is not None:
         raise ValidationError({"left_at": "This person has already left."})
     attendance.left_at = left_at or timezone.now()
@@ -277,9 +361,61 @@ def attendance_leave(*, attendance: Attendance, left_at: datetime | None = None,
     return attendance
 
 
+def _lock_attendance(attendance: Attendance) -> Attendance:
+    return Attendance.objects.select_for_update().select_related("meeting__board", "user").get(pk=attendance.pk)
+
+
+@transaction.atomic
+def attendance_update(
+    *, attendance: Attendance, arrived_at: datetime, left_at: datetime | None, by: AbstractBaseUser
+) -> Attendance:
+    """Correct when someone arrived and left (empty left_at: still present); the quorum follows the times."""
+    attendance = _lock_attendance(attendance)
+    policies.check_can_change_attendance(attendance, membership_of(by, attendance.meeting.board_id))
+    if left_at is None and (
+        attendance.meeting.attendances.current().filter(user=attendance.user, left_at__isnull=True)
+        .exclude(pk=attendance.pk).exists()
+    ):
+        raise ValidationError({"left_at": "This person has another entry without a leaving time; give one here."})
+    before = {"arrived_at": attendance.arrived_at.isoformat(), "left_at": _iso(attendance.left_at)}
+    attendance.arrived_at, attendance.left_at = arrived_at, left_at
+    attendance.full_clean()
+    attendance.save(update_fields=["arrived_at", "left_at"])
+    AuditEvent.record(
+        by=by, action="attendance.corrected", target=attendance.meeting,
+        detail={"user": attendance.user.get_username(), "before": before,
+                "after": {"arrived_at": arrived_at.isoformat(), "left_at": _iso(left_at)}},
+    )
+    return attendance
+
+
+@transaction.atomic
+def attendance_withdraw(*, attendance: Attendance, reason: str, by: AbstractBaseUser) -> Attendance:
+    """Withdraw an erroneous attendance entry with the reason; it stays on record but no longer counts for quorum."""
+    attendance = _lock_attendance(attendance)
+    policies.check_can_change_attendance(attendance, membership_of(by, attendance.meeting.board_id))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Give a reason."})
+    attendance.withdrawn_at = timezone.now()
+    attendance.withdrawn_by = by
+    attendance.withdrawn_reason = reason[:500]
+    attendance.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_reason"])
+    AuditEvent.record(
+        by=by, action="attendance.withdrawn", target=attendance.meeting,
+        detail={"user": attendance.user.get_username(), "arrived_at": attendance.arrived_at.isoformat(),
+                "reason": attendance.withdrawn_reason},
+    )
+    return attendance
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
 def meeting_quorum(*, meeting: Meeting, at: datetime | None = None) -> Quorum:
-    """Return the meeting's quorum at a moment (now by default) from its attendance."""
-    return quorum_at(meeting.board.required_specialties, list(meeting.attendances.all()), at or timezone.now())
+    """Return the meeting's quorum at a moment (now by default) from its attendance, withdrawn entries left out."""
+    return quorum_at(meeting.board.required_specialties, list(meeting.attendances.current()), at or timezone.now())
 
 
 # Decisions
@@ -335,13 +471,23 @@ def decision_record(
     return decision
 
 
+# Passed for `expected_evaluation` when the caller does not know which guidance was shown (shell, old callers).
+UNCHECKED = object()
+
+
 @transaction.atomic
 def decision_sign(
-    *, decision: Decision, by: AbstractBaseUser, expected_version: int, at: datetime | None = None
+    *, decision: Decision, by: AbstractBaseUser, expected_version: int, at: datetime | None = None,
+    expected_evaluation: Evaluation | None | object = UNCHECKED,
 ) -> Decision:
-    """Sign off a decision as chair, which locks it; only the version the chair saw can be signed."""
+    """Sign off a decision as chair, which locks it; only the version and the guidance the chair saw can be signed.
+
+    The evaluation kept with the case is the one last shown in the case review (agenda_item_evaluate); signing
+    records exactly that one and locks it too. `expected_evaluation` is the evaluation the chair's page showed
+    (None: none was shown); if the case's evaluation changed since, signing is refused.
+    """
     # Lock in the order decision_record uses (agenda item, then decision), or the two deadlock.
-    _lock_agenda_item(decision.agenda_item)
+    locked_item = _lock_agenda_item(decision.agenda_item)
     decision = (
         Decision.objects.select_for_update().select_related("agenda_item__meeting__board", "agenda_item__patient")
         .get(pk=decision.pk)
@@ -352,18 +498,23 @@ def decision_sign(
     policies.check_can_sign_decision(decision, membership_of(by, meeting.board_id), quorum)
     if decision.version != expected_version:
         raise EditConflict(decision)
+    if expected_evaluation is not UNCHECKED:
+        expected_id = expected_evaluation.pk if expected_evaluation is not None else None
+        if expected_id != locked_item.evaluation_id:
+            raise PolicyError(
+                "The guidance shown for this case changed after you loaded the page (board inputs or the record "
+                "were re-evaluated). Read the current guidance, then sign."
+            )
     decision.signed_at = at
     decision.signed_by = by
     decision.save(update_fields=["signed_at", "signed_by"])
-    agenda_item = decision.agenda_item
-    if agenda_item.evaluation_id is None:
-        # Keep the guidance the board saw: the patient's latest evaluation when the decision was signed.
-        agenda_item.evaluation = Evaluation.objects.for_patient(agenda_item.patient).first()
-        if agenda_item.evaluation is not None:
-            agenda_item.save(update_fields=["evaluation"])
+    evaluation = locked_item.evaluation
     AuditEvent.record(
         by=by, action="decision.signed", target=decision, patient=decision.agenda_item.patient,
-        detail={"version": decision.version, "quorum_present": sorted(quorum.present)},
+        detail={
+            "version": decision.version, "quorum_present": sorted(quorum.present),
+            "evaluation": str(evaluation.public_id) if evaluation is not None else None,
+        },
     )
     return decision
 
@@ -410,6 +561,7 @@ def followup_record(
 ) -> FollowUp:
     """Record whether a signed decision was carried out, with a coded reason if not (fully)."""
     decision = Decision.objects.select_related("agenda_item__meeting", "agenda_item__patient").get(pk=decision.pk)
+    # Follow-up is what happened after the meeting: the decision is signed and the meeting closed.
     policies.check_can_record_followup(decision, membership_of(by, decision.agenda_item.meeting.board_id))
     followup = FollowUp(
         decision=decision, status=status, reason=reason, note=note.strip(),

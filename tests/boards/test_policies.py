@@ -8,6 +8,7 @@ from boards.models import AgendaItemStatus, MeetingStatus, Role
 from boards.quorum import Quorum
 from tests.boards.factories import (
     AgendaItemFactory,
+    AttendanceFactory,
     BoardMembershipFactory,
     DecisionFactory,
     MeetingFactory,
@@ -43,6 +44,7 @@ def decision(signed=False, status=MeetingStatus.IN_PROGRESS):
         ("can_sign_decision", lambda m: (decision(), m, QUORATE), {Role.CHAIR}),
         ("can_amend_decision", lambda m: (decision(signed=True), m), {Role.CHAIR}),
         ("can_record_followup", lambda m: (decision(signed=True, status=MeetingStatus.CLOSED), m), {Role.COORDINATOR, Role.CHAIR, Role.MEMBER}),
+        ("can_change_attendance", lambda m: (AttendanceFactory.build(meeting=meeting()), m), {Role.COORDINATOR, Role.CHAIR}),
     ],
 )
 @pytest.mark.parametrize("role", ROLES)
@@ -89,3 +91,28 @@ def test_patients_visible_to_members_only_listed_patients(meeting, surgeon, coor
     assert list(patients_visible_to(outsider)) == []
     assert set(patients_visible_to(coordinator)) == {listed, elsewhere, unlisted}
     assert set(patients_visible_to(admin)) == {listed, elsewhere, unlisted}
+
+
+def test_policies_follow_up_only_after_the_meeting_and_addenda_also_after_it():
+    chair = membership(Role.CHAIR)
+
+    assert not policies.can_record_followup(decision(signed=True, status=MeetingStatus.IN_PROGRESS), chair)
+    assert policies.can_record_followup(decision(signed=True, status=MeetingStatus.CLOSED), chair)
+    # Deliberate: a correction of a signed decision stays possible after close, as a signed addendum.
+    assert policies.can_amend_decision(decision(signed=True, status=MeetingStatus.CLOSED), chair)
+    assert "after it is closed" in policies.check_can_amend_decision.__doc__
+
+
+def test_policies_withdrawn_attendance_cannot_be_changed_again():
+    attendance = AttendanceFactory.build(meeting=meeting(), withdrawn_at=dt.datetime(2024, 5, 14, tzinfo=dt.UTC))
+
+    with pytest.raises(policies.PolicyError, match="withdrawn"):
+        policies.check_can_change_attendance(attendance, membership(Role.COORDINATOR))
+
+
+def test_policies_no_cases_pending_names_each_case():
+    listed = AgendaItemFactory.build(patient__name="Anna Listed")
+
+    with pytest.raises(policies.CasesPending, match=r"1 case without a signed decision: Anna Listed \(no decision\)"):
+        policies.check_no_cases_pending([listed])
+    policies.check_no_cases_pending([])

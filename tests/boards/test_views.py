@@ -123,7 +123,7 @@ def test_meeting_detail_coordinator_searches_and_adds_case(as_user, meeting, coo
     patient = PatientFactory(name="Erika Muster")
     client = as_user(coordinator)
 
-    search = client.get(meeting.get_absolute_url(), {"q": "Muster"}, headers=HX)
+    search = client.post(meeting.get_absolute_url(), {"action": "search", "q": "Muster"}, headers=HX)
     added = client.post(
         meeting.get_absolute_url(),
         {"action": "add", "patient": str(patient.public_id), "question": "Resect the lung lesion?"},
@@ -251,8 +251,9 @@ def test_meeting_review_shows_case_with_prev_next_links(as_user, meeting, surgeo
     content = as_user(surgeon).get(review_url(meeting, 2)).content.decode()
 
     assert "Question 2" in content and "Case 2 of 3" in content
-    assert f'rel="prev" accesskey="p" href="{review_url(meeting, 1)}"' in content
-    assert f'rel="next" accesskey="n" href="{review_url(meeting, 3)}"' in content
+    assert f'rel="prev" href="{review_url(meeting, 1)}"' in content
+    assert f'rel="next" href="{review_url(meeting, 3)}"' in content
+    assert "accesskey" not in content  # the keys come from static/js/review-keys.js
 
 
 def test_meeting_review_unknown_position_404(as_user, meeting, surgeon):
@@ -349,9 +350,10 @@ def test_meeting_review_queries_do_not_grow(as_user, quorate, chair, django_asse
     client.get(review_url(quorate))
     # session, user, meeting+board, membership, agenda item+presenter+evaluation, patient+primary, lesions,
     # measurements, events, events' lesions, Ki-67, ECOG, frailty, comorbidities, labs, decisions,
-    # decision lesions, positions, attendance+user, decision form lesions, attendance form users,
-    # audit row, session update in a savepoint (3)
-    with django_assert_num_queries(25):
+    # decision lesions, positions; the guidance shown (boards.case_review): membership, in a savepoint (2) the
+    # case file (10), published release, its parameters and rules, the stored evaluation reused;
+    # attendance+user, audit row, decision form lesions, attendance form users, session update in a savepoint (3)
+    with django_assert_num_queries(42):
         client.get(review_url(quorate))
 
     for n in range(2, 12):
@@ -360,7 +362,8 @@ def test_meeting_review_queries_do_not_grow(as_user, quorate, chair, django_asse
         EventFactory(patient=patient).lesions.add(lesion)
         AgendaItemFactory(meeting=quorate, position=n)
     decision.lesions.set(patient.lesions.all())
-    with django_assert_num_queries(25):
+    client.get(review_url(quorate))  # the record changed: a new evaluation is made and kept once
+    with django_assert_num_queries(42):
         client.get(review_url(quorate))
 
 
@@ -371,6 +374,8 @@ def test_meeting_outcomes_records_followup_and_shows_error_at_field(as_user, quo
     decision = DecisionFactory(
         agenda_item=AgendaItemFactory(meeting=quorate, position=1), signed_at=quorate.starts_at, signed_by=chair
     )
+    quorate.status = MeetingStatus.CLOSED
+    quorate.save()
     client = as_user(surgeon)
 
     bad = client.post(
@@ -456,7 +461,7 @@ def test_board_dashboard_queries_do_not_grow(as_user, quorate, chair, django_ass
 def test_meeting_detail_patient_search_only_for_coordinators(as_user, meeting, surgeon):
     PatientFactory(name="Erika Muster")
 
-    response = as_user(surgeon).get(meeting.get_absolute_url(), {"q": "Muster"}, headers=HX)
+    response = as_user(surgeon).post(meeting.get_absolute_url(), {"action": "search", "q": "Muster"}, headers=HX)
 
     assert 'id="patient-results"' in response.content.decode()
     assert "Erika Muster" not in response.content.decode()

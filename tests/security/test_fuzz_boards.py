@@ -7,18 +7,22 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+from boards.admin import AgendaItemAdminForm, AttendanceAdminForm, BoardAdminForm, MeetingAdminForm
 from boards.forms import (
     AgendaItemAddForm,
     AgendaItemForm,
+    AttendanceCorrectionForm,
     AttendanceForm,
+    CloseMeetingForm,
     DecisionForm,
     FollowUpForm,
     MeetingForm,
+    PatientSearchForm,
     ReasonForm,
 )
-from boards.models import MeetingStatus, Role, Specialty
+from boards.models import MeetingStatus
 from guidance.forms import BoardInputsForm
-from tests.boards.factories import AttendanceFactory, BoardMembershipFactory
+from tests.boards.factories import AttendanceFactory
 from tests.factories import PatientFactory, UserFactory
 from tests.security.fuzz import (
     assert_escaped,
@@ -35,9 +39,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def coordinator(world):
-    user = UserFactory(username="coordinator")
-    BoardMembershipFactory(board=world.board, user=user, role=Role.COORDINATOR, specialty=Specialty.NURSING)
-    return user
+    return world.coordinator
 
 
 @pytest.fixture
@@ -114,7 +116,7 @@ def test_agenda_update_and_set_aside_survive_hostile_input(client, world, coordi
 
     @given(
         data=st.one_of(
-            _strategy(update_form, {"question": "Q", "presenter": ""}).map(lambda d: {**d, "action": "update"}),
+            _strategy(update_form, {"question": "Q", "presenter": "", "version": "1"}).map(lambda d: {**d, "action": "update"}),
             form_data(ReasonForm()).map(lambda d: {**d, "action": "defer"}),
             form_data(ReasonForm()).map(lambda d: {**d, "action": "withdraw"}),
             st.fixed_dictionaries({"direction": hostile_text()}).map(lambda d: {**d, "action": "move"}),
@@ -152,6 +154,8 @@ def test_decision_survives_hostile_input(client, world, running):
     url = reverse("boards:meeting-review", args=[world.meeting.public_id, 1])
     lesions = world.patient.lesions.current()
     form = DecisionForm(instance=world.decision, lesions=lesions)
+    # The chair has the case open: its first showing keeps the guidance evaluation with the case.
+    client.get(url)
 
     @given(data=_strategy(form, form_values(form)), htmx=st.booleans())
     def check(data, htmx):
@@ -170,6 +174,7 @@ def test_sign_and_amend_survive_hostile_input(client, world, running):
     form = DecisionForm(lesions=world.patient.lesions.current())
     base = {**form_values(DecisionForm(instance=world.decision, lesions=world.patient.lesions.current())),
             "version": "0"}
+    client.get(url)  # the case open, its guidance evaluation kept (as in test_decision_survives_hostile_input)
 
     @given(
         data=st.one_of(
@@ -240,3 +245,119 @@ def test_guidance_form_survives_hostile_input(client, world):
         assert_escaped(response.content)
 
     check()
+
+
+# Added with the meeting fixes: the admin forms, the posted patient search, attendance corrections, closing with
+# deferral, and the board inputs of the case review.
+
+
+@pytest.fixture
+def staff_coordinator(world):
+    """The board's coordinator with admin access: the admin forms save through the services as them."""
+    world.coordinator.is_staff = world.coordinator.is_superuser = True
+    world.coordinator.save()
+    return world.coordinator
+
+
+def test_board_admin_form_survives_hostile_input(client, world, staff_coordinator):
+    client.force_login(staff_coordinator)
+    url = reverse("admin:boards_board_add")
+    inline = {"memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"}
+    base = {"name": "Sarcoma", "disease_focus": "mixed", "description": "", "required_specialties": ["surgery"],
+            "imaging_max_age_days": "42", "ecog_max_age_days": "90", "cea_max_age_days": "", "requires_ki67": "on",
+            "requires_primary_pathology": "on"}
+
+    @given(data=_strategy(BoardAdminForm(), base))
+    def check(data):
+        assert BoardAdminForm(data).is_valid() in (True, False)  # validation alone never raises
+        _post(client, url, {**data, **inline})
+
+    check()
+
+
+@pytest.mark.parametrize("model", ["meeting", "agendaitem", "attendance"])
+def test_admin_service_forms_survive_hostile_input(client, world, staff_coordinator, model):
+    client.force_login(staff_coordinator)
+    form_class, base = {
+        "meeting": (MeetingAdminForm, {"board": str(world.board.pk), "starts_at_0": "2030-01-01",
+                                       "starts_at_1": "10:00", "place": "Room 1", "video_link": ""}),
+        "agendaitem": (AgendaItemAdminForm, {"meeting": str(world.meeting.pk), "patient": str(PatientFactory().pk),
+                                             "question": "Resect?", "presenter": ""}),
+        "attendance": (AttendanceAdminForm, {"meeting": str(world.meeting.pk), "user": str(world.member.pk),
+                                             "specialty": "surgery", "arrived_at_0": "2024-05-14",
+                                             "arrived_at_1": "16:05", "left_at_0": "", "left_at_1": ""}),
+    }[model]
+    add_url = reverse(f"admin:boards_{model}_add")
+    change_url = {
+        "meeting": reverse("admin:boards_meeting_change", args=[world.meeting.pk]),
+        "agendaitem": reverse("admin:boards_agendaitem_change", args=[world.agenda_item.pk]),
+        "attendance": None,
+    }[model]
+
+    @given(data=_strategy(form_class(), base), change=st.booleans())
+    def check(data, change):
+        _post(client, change_url if change and change_url else add_url, data)
+
+    check()
+    _pages_escape(client, world)
+
+
+def test_patient_search_survives_hostile_queries(client, world, coordinator):
+    client.force_login(coordinator)
+
+    @given(data=form_data(PatientSearchForm()), htmx=st.booleans())
+    def check(data, htmx):
+        response = _post(client, world.meeting.get_absolute_url(), {**data, "action": "search"}, htmx=htmx)
+        assert response.status_code == 200
+
+    check()
+
+
+def test_attendance_corrections_survive_hostile_input(client, world, coordinator, running):
+    client.force_login(coordinator)
+    entry = AttendanceFactory(meeting=world.meeting, user=world.member, specialty="surgery",
+                              arrived_at=world.meeting.starts_at, recorded_by=coordinator)
+    ids = st.one_of(st.just(str(entry.pk)), hostile_text())
+
+    @given(
+        data=st.one_of(
+            _strategy(AttendanceCorrectionForm(), {"arrived_at": "16:10", "left_at": "17:00"})
+            .map(lambda d: {**d, "action": "correct-attendance"}),
+            form_data(ReasonForm()).map(lambda d: {**d, "action": "withdraw-attendance"}),
+        ),
+        attendance=ids,
+        htmx=st.booleans(),
+    )
+    def check(data, attendance, htmx):
+        _post(client, world.meeting.get_absolute_url(), {**data, "attendance": attendance}, htmx=htmx)
+
+    check()
+    _pages_escape(client, world)
+
+
+def test_close_with_deferral_survives_hostile_reasons(client, world, coordinator, running):
+    client.force_login(coordinator)
+
+    @given(data=form_data(CloseMeetingForm()), action=st.sampled_from(["close", "close-deferring"]),
+           htmx=st.booleans())
+    def check(data, action, htmx):
+        _post(client, world.meeting.get_absolute_url(), {**data, "action": action}, htmx=htmx)
+
+    check()
+    _pages_escape(client, world)
+
+
+def test_review_board_inputs_survive_hostile_input(client, world, running):
+    client.force_login(world.member)
+    url = reverse("boards:meeting-review", args=[world.meeting.public_id, 1])
+    base = {"resectability": "", "all_sites_safely_treatable": "", "complete_resection_feasible": "",
+            "primary_controllable": "", "polymetastatic_history": ""}
+
+    @given(data=_strategy(BoardInputsForm(), base), htmx=st.booleans())
+    def check(data, htmx):
+        response = client.post(url, {**data, "action": "guidance"}, headers={"HX-Request": "true"} if htmx else {})
+        assert_no_server_error(response)
+        assert_escaped(response.content)
+
+    check()
+    _pages_escape(client, world)
