@@ -3,7 +3,7 @@ BIN := .venv/bin
 PORT ?= 8000
 export SSL_CERT_FILE ?= /etc/ssl/certs/ca-certificates.crt
 
-.PHONY: setup system-deps run test test-fast e2e worker compose-check bench clean
+.PHONY: setup system-deps run test test-fast e2e worker compose-check bench loadtest clean
 
 setup:
 	bash scripts/bootstrap.sh
@@ -36,6 +36,16 @@ worker: setup
 
 compose-check: setup
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+
+## Benchmarks on SQLite and PostgreSQL: one line per figure, JSON in bench-results/ (BENCH_DATABASE_URL, BENCH_DATABASES).
+bench: setup
+	VIRTUAL_ENV=.venv $(BIN)/uv pip install -q -r pyproject.toml --extra dev --extra bench
+	bash scripts/bench.sh
+
+## Load test of a meeting: gunicorn + PostgreSQL on 127.0.0.1, locust for LOAD_SECONDS (LOAD_DATABASE_URL).
+loadtest: setup
+	VIRTUAL_ENV=.venv $(BIN)/uv pip install -q -r pyproject.toml --extra dev --extra bench
+	bash scripts/loadtest.sh
 
 clean:
 	rm -rf .venv staticfiles media screenshots .pytest_cache db.sqlite3

@@ -1,23 +1,60 @@
 """Load test of a meeting (scripts/loadtest.sh): 25 members read the case review and its guidance panel while
-the chair records decisions. Environment: MEETING (public id of a meeting in progress), CASES (its agenda
-length), USER_PREFIX (e.g. load1-), LOAD_PASSWORD.
+the chair records decisions. Environment: MEETING (public id of a meeting in progress), PATIENTS (the public
+ids of its agenda's patients, comma-separated, in agenda order), USER_PREFIX (e.g. load1-), LOAD_PASSWORD.
+Users log in while they are started; scripts/loadtest.sh resets the statistics once all have started, so
+the figures are those of the meeting.
 """
 
 import itertools
+import json
 import os
 import random
 import re
+import time
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, events, task
 
 MEETING = os.environ["MEETING"]
-CASES = int(os.environ.get("CASES", "20"))
+PATIENTS = os.environ["PATIENTS"].split(",")
+CASES = len(PATIENTS)
 PREFIX = os.environ.get("USER_PREFIX", "load1-")
 PASSWORD = os.environ.get("LOAD_PASSWORD", "oligoboard-load")
 MEMBER_NUMBERS = itertools.count(1)
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 VERSION = re.compile(r'name="version" value="(\d+)"')
-PATIENT = re.compile(r'/guidance/patients/([0-9a-f-]{36})/')
+
+
+# The meeting's requests, measured together (logging in is not part of the meeting): written as JSON to
+# $LOAD_FIGURES when locust stops, for benchmarks/loadtest_figures.py.
+MEETING_REQUESTS = {"case review", "guidance fragment", "case review (chair)", "record decision"}
+meeting_times: list[float] = []
+meeting_failures = [0]
+meeting_span: list[float] = []
+
+
+@events.request.add_listener
+def _measure(name, response_time, exception=None, **kwargs) -> None:
+    if name in MEETING_REQUESTS:
+        meeting_times.append(response_time)
+        meeting_failures[0] += exception is not None
+        now = time.monotonic()
+        meeting_span[:] = [meeting_span[0] if meeting_span else now, now]
+
+
+@events.quitting.add_listener
+def _write_figures(environment, **kwargs) -> None:
+    path = os.environ.get("LOAD_FIGURES")
+    if not path or not meeting_times:
+        return
+    times = sorted(meeting_times)
+
+    def percentile(share: float) -> float:
+        return times[min(len(times) - 1, round(share * (len(times) - 1)))]
+
+    seconds = max(meeting_span[1] - meeting_span[0], 1e-9)
+    with open(path, "w") as output:
+        json.dump({"requests": len(times), "failures": meeting_failures[0], "throughput": len(times) / seconds,
+                   "p50": percentile(0.50), "p95": percentile(0.95), "p99": percentile(0.99)}, output)
 
 
 class Member(HttpUser):
@@ -34,11 +71,9 @@ class Member(HttpUser):
     @task
     def review_case(self) -> None:
         position = random.randint(1, CASES)
-        response = self.client.get(f"/boards/meetings/{MEETING}/review/{position}/", name="case review")
-        found = PATIENT.search(response.text)
-        if found:
-            self.client.get(f"/guidance/patients/{found.group(1)}/", headers={"HX-Request": "true"},
-                            name="guidance fragment")
+        self.client.get(f"/boards/meetings/{MEETING}/review/{position}/", name="case review")
+        self.client.get(f"/guidance/patients/{PATIENTS[position - 1]}/", headers={"HX-Request": "true"},
+                        name="guidance fragment")
 
 
 class Chair(Member):

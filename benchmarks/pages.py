@@ -40,6 +40,8 @@ SHAPES = {"typical": (5, 3, 20), "heavy": (40, 8, 150)}
 SEARCH_PATIENTS = 10_000
 AUDIT_EVENTS = 50_000
 PACK_CASES = 20
+PDF_RUNS = 5
+PACK_RUNS = 2
 
 figures: list[tuple[str, float, str]] = []
 
@@ -99,6 +101,7 @@ def main() -> None:
     options = parser.parse_args()
 
     call_command("migrate", verbosity=0)
+    load_before = os.getloadavg()
     started = time.perf_counter()
     data = {name: generate(patients=1, lesions=shape[0], measurements=shape[1], events=shape[2], meetings=1,
                            cases_per_meeting=1, seed=seed)
@@ -146,8 +149,11 @@ def main() -> None:
     if not options.pages_only:
         pdf_figures()
         search_figures()
+    # What else ran on the machine changes every timing: the load averages before and after are kept with them.
     args = {"label": options.label, "python": platform.python_version(), "cpus": os.cpu_count(),
-            "database": connection.vendor, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+            "database": connection.vendor, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "load_average_before": [round(value, 2) for value in load_before],
+            "load_average_after": [round(value, 2) for value in os.getloadavg()]}
     options.out.parent.mkdir(parents=True, exist_ok=True)
     options.out.write_text(json.dumps(
         {**args, "figures": {name: {"value": value, "unit": unit} for name, value, unit in figures}}, indent=2
@@ -156,22 +162,39 @@ def main() -> None:
 
 
 def pdf_figures() -> None:
+    """Case summaries of the seed patient (loaddemo's ACC-0001), a typical and a heavy one; a 20-case pack."""
+    from patients.models import Patient
     from reports import services as reports
 
+    call_command("loaddemo", verbosity=0, stdout=open(os.devnull, "w"))
+    seed = Patient.objects.get(mrn="ACC-0001")
     typical = generate(patients=1, lesions=5, measurements=3, events=20, meetings=0, seed=9101)
+    heavy = generate(patients=1, lesions=40, measurements=8, events=150, meetings=0, seed=9103)
     pack = generate(patients=PACK_CASES, lesions=40, measurements=8, events=150, meetings=1,
                     cases_per_meeting=PACK_CASES, seed=9102)
     chair = pack.users["chair"]
-    reports.case_summary_print(patient=typical.patients[0], meeting=None, by=typical.users["chair"])  # fonts, CSS
+
+    def summary(patient):
+        return lambda: reports.case_summary_print(patient=patient, meeting=None, by=chair)
+
+    # The first document of a process loads fonts, the stylesheet and templates.
     started = time.perf_counter()
-    reports.case_summary_print(patient=typical.patients[0], meeting=None, by=typical.users["chair"])
-    figure("pdf_case_summary_typical", time.perf_counter() - started, "s")
+    summary(seed)()
+    figure("pdf_case_summary_seed_cold", time.perf_counter() - started, "s")
+    for name, patient in (("seed", seed), ("typical", typical.patients[0]), ("heavy", heavy.patients[0])):
+        values = timings(summary(patient), runs=PDF_RUNS, warmup=0)
+        figure(f"pdf_case_summary_{name}", statistics.median(values) / 1000, "s")
+        figure(f"pdf_case_summary_{name}_p95", p95(values) / 1000, "s")
+
+    def meeting_pack():
+        reports.meeting_document_print(kind="meeting-pack", meeting=pack.meetings[0], by=chair)
+
+    # The first pack of a process also starts its layout processes (reports.rendering.render_processes()).
     started = time.perf_counter()
-    reports.case_summary_print(patient=pack.patients[0], meeting=pack.meetings[0], by=chair)
-    figure("pdf_case_summary_heavy", time.perf_counter() - started, "s")
-    started = time.perf_counter()
-    reports.meeting_document_print(kind="meeting-pack", meeting=pack.meetings[0], by=chair)
-    figure(f"pdf_meeting_pack_{PACK_CASES}_heavy_cases", time.perf_counter() - started, "s")
+    meeting_pack()
+    figure(f"pdf_meeting_pack_{PACK_CASES}_heavy_cases_cold", time.perf_counter() - started, "s")
+    values = timings(meeting_pack, runs=PACK_RUNS, warmup=0)
+    figure(f"pdf_meeting_pack_{PACK_CASES}_heavy_cases", statistics.median(values) / 1000, "s")
 
 
 def search_figures() -> None:

@@ -32,6 +32,9 @@ class PdfExport(models.Model):
     patient = models.ForeignKey(
         "patients.Patient", models.PROTECT, null=True, blank=True, related_name="pdf_exports"
     )
+    # Every patient the rendered file names (cover, case summaries, outcomes), so that each download is
+    # audited against each of them.
+    patients = models.ManyToManyField("patients.Patient", blank=True, related_name="+")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)

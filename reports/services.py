@@ -1,7 +1,11 @@
-"""Printing: render documents, queue and run background exports, audit every print and download."""
+"""Printing: render documents, queue and run background exports, audit every print and download.
+
+Every print and download is audited once per patient the document names (AuditEvent has one patient
+per row), so that the audit trail of a patient lists every paper that carried their record.
+"""
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -12,45 +16,60 @@ from boards.models import AgendaItemStatus, Meeting
 from patients.models import Patient
 from reports import documents
 from reports.models import PdfExport
-from reports.rendering import render_pdf, render_pdf_parts
+from reports.rendering import render_pdf, render_pdf_parts, start_render_processes
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
 
 
+def _audit_per_patient(*, by, action: str, target, patients: Iterable[Patient], detail: dict, request=None) -> None:
+    """Write one audit row per patient (each once), or one row without a patient when there is none."""
+    unique = list({patient.pk: patient for patient in patients}.values())
+    for patient in unique or [None]:
+        AuditEvent.record(by=by, action=action, target=target, patient=patient, request=request, detail=detail)
+
+
 def case_summary_print(*, patient: Patient, meeting: Meeting | None, by, request=None) -> bytes:
-    """Render one patient's case summary now and audit the print."""
+    """Render one patient's case summary now and audit the print (with the guidance it shows)."""
     now = timezone.now()
     context = documents.case_summary_context(patient, meeting=meeting, user=by, now=now)
     pdf = render_pdf("pdf/case_summary.html", context, request_user=by)
     AuditEvent.record(
         by=by, action="pdf.printed", target=meeting, patient=patient, request=request,
-        detail={"kind": PdfExport.Kind.CASE_SUMMARY, "meeting": str(meeting.public_id) if meeting else ""},
+        detail={"kind": PdfExport.Kind.CASE_SUMMARY, "meeting": str(meeting.public_id) if meeting else "",
+                "guidance": context["guidance"].audit_detail()},
     )
     return pdf
 
 
-def meeting_pack_pdf(meeting: Meeting, *, by, progress: Progress | None = None) -> bytes:
-    """Render the meeting pack: cover and agenda, then one case summary per agenda item, each alone."""
-    now = timezone.now()
-    context = documents.meeting_pack_context(
-        meeting, user=by, now=now,
-        progress=(lambda done, total: progress("Preparing", done, total)) if progress else None,
-    )
-    parts = [("pdf/meeting_cover.html", context)]
-    parts += [("pdf/case_summary.html", case) for case in context["cases"]]
+def meeting_pack_pdf(meeting: Meeting, *, by, progress: Progress | None = None) -> tuple[bytes, list[Patient]]:
+    """Render the meeting pack: cover and agenda, then one case summary per agenda item, each alone.
 
-    def printed(part_index: int) -> None:
-        # Part 0 is the cover; part k is case k.
-        if progress and part_index > 0:
-            progress("Printing", part_index, len(context["cases"]))
+    Return the PDF and the patients it names (every agenda item's, withdrawn ones are on the cover).
+    """
+    start_render_processes(meeting.agenda_items.count() + 1)
+    context = documents.meeting_pack_context(meeting, user=by, now=timezone.now())
+    total = context["case_count"]
 
-    return render_pdf_parts(parts, request_user=by, on_part_done=printed)
+    def parts():
+        yield "pdf/meeting_cover.html", context
+        for case in context["cases"]:
+            if progress:
+                progress("Preparing", case["case_number"], total)
+            yield "pdf/case_summary.html", case
+
+    def printed(parts_done: int) -> None:
+        # The cover is one part; the others are the cases.
+        if progress and parts_done > 0:
+            progress("Printing", parts_done, total)
+
+    pdf = render_pdf_parts(parts(), part_count=total + 1, request_user=by, on_part_done=printed)
+    return pdf, context["patients"]
 
 
-def outcomes_pdf(meeting: Meeting, *, by, progress: Progress | None = None) -> bytes:
-    """Render the outcomes (minutes) of a meeting."""
+def outcomes_pdf(meeting: Meeting, *, by, progress: Progress | None = None) -> tuple[bytes, list[Patient]]:
+    """Render the outcomes (minutes) of a meeting; return the PDF and the patients it names."""
     context = documents.outcomes_context(meeting, user=by, now=timezone.now())
     total = len(context["agenda"])
     if progress:
@@ -58,7 +77,7 @@ def outcomes_pdf(meeting: Meeting, *, by, progress: Progress | None = None) -> b
     pdf = render_pdf("pdf/outcomes.html", context, request_user=by)
     if progress:
         progress("Printing", total, total)
-    return pdf
+    return pdf, context["patients"]
 
 
 RENDERERS = {
@@ -70,12 +89,13 @@ RENDERERS = {
 def meeting_document_print(
     *, kind: str, meeting: Meeting, by, progress: Progress | None = None, export: PdfExport | None = None
 ) -> bytes:
-    """Render a meeting pack or outcomes now and audit the print."""
-    pdf = RENDERERS[kind](meeting, by=by, progress=progress)
-    AuditEvent.record(
-        by=by, action="pdf.printed", target=export or meeting,
-        detail={"kind": kind, "meeting": str(meeting.public_id)},
-    )
+    """Render a meeting pack or outcomes now and audit the print once per patient it names."""
+    pdf, patients = RENDERERS[kind](meeting, by=by, progress=progress)
+    detail = {"kind": kind, "meeting": str(meeting.public_id)}
+    if export is not None:
+        detail["export"] = str(export.public_id)
+        export.patients.set(patients)
+    _audit_per_patient(by=by, action="pdf.printed", target=export or meeting, patients=patients, detail=detail)
     return pdf
 
 
@@ -127,9 +147,13 @@ def pdf_export_render(*, export_id: int) -> PdfExport:
     return export
 
 
+@transaction.atomic
 def pdf_export_record_download(*, export: PdfExport, by, request=None) -> None:
-    """Audit that a user downloaded an export."""
-    AuditEvent.record(
-        by=by, action="pdf.downloaded", target=export, request=request,
+    """Audit that a user downloaded an export, once per patient the file names."""
+    patients = list(export.patients.all())
+    if export.patient_id and export.patient not in patients:
+        patients.append(export.patient)
+    _audit_per_patient(
+        by=by, action="pdf.downloaded", target=export, request=request, patients=patients,
         detail={"kind": export.kind, "meeting": str(export.meeting.public_id) if export.meeting_id else ""},
     )

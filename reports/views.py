@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.middleware import HtmxDetails
 
-from boards.access import patients_visible_to
 from boards.models import Meeting
+from patients.access import get_patient_for_user
 from patients.models import Patient
 from reports import services
 from reports.models import PdfExport
@@ -28,9 +28,14 @@ def _get_meeting_for_user(request: HttpRequest, public_id: UUID) -> Meeting:
 
 
 def _get_export_for_user(request: HttpRequest, public_id: UUID) -> PdfExport:
-    """Return the export if the user requested it or sits on its meeting's board, else 404."""
+    """Return the export if the user may see its meeting now (or its patient, without a meeting), else 404.
+
+    Having requested an export is not enough: someone who has left the board may no longer read its pack.
+    """
     meetings = Meeting.objects.visible_to(request.user)
-    exports = PdfExport.objects.filter(Q(requested_by=request.user) | Q(meeting__in=meetings))
+    exports = PdfExport.objects.filter(
+        Q(meeting__in=meetings) | Q(meeting__isnull=True, patient__in=Patient.objects.visible_to(request.user))
+    )
     return get_object_or_404(exports.select_related("meeting__board", "requested_by"), public_id=public_id)
 
 
@@ -43,7 +48,8 @@ def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
 @login_required
 @require_GET
 def case_summary(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    patient = get_object_or_404(patients_visible_to(request.user).current(), public_id=public_id)
+    # Outsiders get the same 404 as for an unknown id, and the refusal is audited (patients.access).
+    patient = get_patient_for_user(request, public_id)
     meeting = None
     if meeting_id := request.GET.get("meeting"):
         try:

@@ -51,7 +51,7 @@ def test_meeting_pack_export_shows_progress_and_download(
     seen_while_printing = []
     render_pdf_parts = services.render_pdf_parts
 
-    def render_and_watch(parts, *, request_user, on_part_done=None):
+    def render_and_watch(parts, *, request_user, on_part_done=None, **options):
         def after(index):
             on_part_done(index)
             if index == 1:
@@ -59,7 +59,7 @@ def test_meeting_pack_export_shows_progress_and_download(
                 expect(status).to_contain_text("Printing case 1 of 2")
                 seen_while_printing.append(status.inner_text())
 
-        return render_pdf_parts(parts, request_user=request_user, on_part_done=after)
+        return render_pdf_parts(parts, request_user=request_user, on_part_done=after, **options)
 
     monkeypatch.setattr(services, "render_pdf_parts", render_and_watch)
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--queue-name", "*", verbosity=0)
@@ -74,4 +74,9 @@ def test_meeting_pack_export_shows_progress_and_download(
     download_info.value.save_as(path)
     text = pdf_text(path.read_bytes())
     assert "Anna Adrenal" in text and "Bruno Lung" in text
-    assert PdfExport.objects.get().status == PdfExport.Status.DONE
+    # Each case summary numbers its own pages, so that it reads alone.
+    cases = [page for page in text.split("\f") if "Case summary" in page]
+    assert len(cases) >= 2 and all("Page 1 of" in case for case in cases[:1])
+    export = PdfExport.objects.get()
+    assert export.status == PdfExport.Status.DONE
+    assert sorted(patient.mrn for patient in export.patients.all()) == ["ACC00001", "ACC00002"]

@@ -4,8 +4,10 @@ from decimal import Decimal
 import pytest
 from django.template.loader import render_to_string
 
+from patients.charts import MAX_LINES, build_size_chart
+from patients.drawing import text_width
 from patients.models import EventType, Organ, Patient, Removal
-from patients.timeline import build_timeline
+from patients.timeline import BAR_FONT, build_timeline, group_events, ordinal, regimen_without_cycle
 from tests.factories import (
     EventFactory,
     LesionFactory,
@@ -63,6 +65,21 @@ def acc_course(**patient_fields) -> Patient:
     return Patient.objects.for_record().get(pk=patient.pk)
 
 
+def with_record(patient) -> Patient:
+    return Patient.objects.for_record().get(pk=patient.pk)
+
+
+def cycles(patient, count, *, start=dt.date(2020, 1, 6), every=21, regimen="FOLFOX cycle {n}", line=1):
+    for n in range(count):
+        begin = start + dt.timedelta(days=every * n)
+        EventFactory(patient=patient, started_on=begin, ended_on=begin + dt.timedelta(days=2),
+                     regimen=regimen.format(n=n + 1), line=line)
+
+
+def boxes_overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
 @pytest.fixture
 def course(db):
     return acc_course()
@@ -91,6 +108,32 @@ def test_build_timeline_draws_a_bar_per_treatment_and_marks_milestones(course):
     assert immunotherapy.x < immunotherapy.x + immunotherapy.width < timeline.today_x
 
 
+def test_build_timeline_names_therapy_lines_so_they_do_not_read_as_lesions(course):
+    timeline = build_timeline(course, today=TODAY)
+
+    lanes = {lane.key: lane for lane in timeline.lanes}
+    assert lanes["mitotane"].bars[0].label == "1st line · mitotane"
+    assert lanes["immunotherapy"].bars[0].label.startswith("2nd line · pembrolizumab")
+    assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st"]
+
+
+def test_build_timeline_milestones_on_one_day_do_not_overlap(course):
+    markers = next(lane for lane in build_timeline(course, today=TODAY).lanes if lane.key == "milestones").markers
+
+    diagnosis, metastatic = markers[0], markers[1]
+    assert diagnosis.x == metastatic.x
+    assert abs(diagnosis.y - metastatic.y) >= 14
+    assert diagnosis.label_x > diagnosis.x
+
+
+def test_build_timeline_puts_the_today_label_beside_its_line(course):
+    timeline = build_timeline(course, today=TODAY)
+
+    assert timeline.today_label_anchor == "end"
+    assert timeline.today_label_x < timeline.today_x
+
+
 def test_build_timeline_lesion_lane_spans_detection_to_removal(course):
     timeline = build_timeline(course, today=TODAY)
 
@@ -107,9 +150,8 @@ def test_build_timeline_drops_overlapping_size_labels_but_keeps_the_latest(db):
     lesion = LesionFactory(patient=patient, detected_on=dt.date(2015, 1, 1))
     for month in range(1, 13):
         MeasurementFactory(lesion=lesion, measured_on=dt.date(2024, month, 1), size_mm=Decimal("10.5"))
-    patient = Patient.objects.for_record().get(pk=patient.pk)
 
-    lane = build_timeline(patient, today=TODAY).lesion_lanes[0]
+    lane = build_timeline(with_record(patient), today=TODAY).lesion_lanes[0]
 
     labels = [point.label for point in lane.points]
     assert labels[-1] == "10.5"
@@ -121,16 +163,104 @@ def test_build_timeline_overlapping_treatments_get_separate_rows(db):
     patient = PatientFactory()
     EventFactory(patient=patient, started_on=dt.date(2020, 1, 1), ended_on=dt.date(2021, 1, 1))
     EventFactory(patient=patient, started_on=dt.date(2020, 6, 1), ended_on=dt.date(2020, 9, 1), line=2)
-    patient = Patient.objects.for_record().get(pk=patient.pk)
 
-    lane = build_timeline(patient, today=TODAY).lanes[0]
+    lane = build_timeline(with_record(patient), today=TODAY).lanes[0]
 
     assert lane.key == "chemotherapy"
     assert len({bar.y for bar in lane.bars}) == 2
 
 
+def test_group_events_makes_one_course_of_consecutive_cycles(db):
+    patient = PatientFactory()
+    cycles(patient, 12)
+    cycles(patient, 4, start=dt.date(2021, 1, 4), line=2)
+
+    groups = group_events(with_record(patient).current_events)
+
+    assert [(group.count, group.line, group.regimen) for group in groups] == [(12, 1, "FOLFOX"), (4, 2, "FOLFOX")]
+    first = groups[0]
+    assert first.started_on == dt.date(2020, 1, 6)
+    assert first.ended_on == dt.date(2020, 1, 6) + dt.timedelta(days=21 * 11 + 2)
+    assert first.label == "1st line · FOLFOX, 12 cycles"
+    assert first.details == "FOLFOX; line 1"
+
+
+@pytest.mark.parametrize(
+    ("regimen", "base"),
+    [("FOLFOX cycle 12", "FOLFOX"), ("FOLFOX C3", "FOLFOX"), ("CAPOX #4", "CAPOX"), ("FOLFOX", "FOLFOX"),
+     ("EDP-M (etoposide, doxorubicin, cisplatin + mitotane), 6 cycles", "EDP-M (etoposide, doxorubicin, cisplatin + mitotane), 6 cycles")],
+)
+def test_regimen_without_cycle_number(regimen, base):
+    assert regimen_without_cycle(regimen) == base
+
+
+def test_group_events_keeps_courses_apart_after_a_break_or_another_regimen(db):
+    patient = PatientFactory()
+    cycles(patient, 3)
+    cycles(patient, 3, start=dt.date(2020, 9, 1))  # four months later: a new course
+    EventFactory(patient=patient, started_on=dt.date(2020, 11, 1), ended_on=dt.date(2020, 11, 3), regimen="CAPOX")
+    cycles(patient, 2, start=dt.date(2020, 11, 20))
+    EventFactory(patient=patient, type=EventType.SBRT, started_on=dt.date(2020, 9, 2), ended_on=None, regimen="",
+                 line=None)
+
+    groups = group_events(with_record(patient).current_events)
+
+    assert [(group.type, group.count) for group in groups] == [
+        ("chemotherapy", 3), ("chemotherapy", 3), ("sbrt", 1), ("chemotherapy", 1), ("chemotherapy", 2)]
+
+
+def test_group_events_never_merges_an_ongoing_treatment(db):
+    patient = PatientFactory()
+    EventFactory(patient=patient, started_on=dt.date(2024, 1, 1), ended_on=None, regimen="FOLFOX")
+    EventFactory(patient=patient, started_on=dt.date(2024, 1, 22), ended_on=None, regimen="FOLFOX")
+
+    groups = group_events(with_record(patient).current_events)
+
+    assert [group.count for group in groups] == [1, 1]
+    assert all(group.open_ended for group in groups)
+
+
+def test_build_timeline_draws_a_heavy_course_as_a_few_labelled_bars(db):
+    patient = PatientFactory()
+    cycles(patient, 110, start=dt.date(2014, 5, 2), every=31, regimen="FOLFOX cycle {n}", line=1)
+
+    lane = build_timeline(with_record(patient), today=TODAY).lanes[0]
+
+    assert len(lane.bars) == 1
+    assert lane.bars[0].cycles == 110
+    assert lane.bars[0].label == "1st line · FOLFOX, 110 cycles"
+
+
+def test_build_timeline_labels_never_overlap_bars_or_each_other(db):
+    patient = PatientFactory()
+    for n in range(40):
+        EventFactory(patient=patient, started_on=dt.date(2015, 1, 1) + dt.timedelta(days=61 * n), ended_on=None,
+                     type=EventType.METASTASECTOMY, regimen="", line=None)
+        EventFactory(patient=patient, started_on=dt.date(2015, 1, 1) + dt.timedelta(days=61 * n + 20),
+                     ended_on=dt.date(2015, 1, 1) + dt.timedelta(days=61 * n + 30), regimen="EDP", line=n + 1)
+
+    timeline = build_timeline(with_record(patient), today=TODAY)
+
+    for lane in timeline.lanes:
+        assert len({bar.y for bar in lane.bars}) <= 3
+        bars = [(bar.x, bar.y, bar.x + bar.width, bar.y + bar.height) for bar in lane.bars]
+        labels = []
+        for bar in lane.bars:
+            if bar.label and not bar.label_inside:
+                width = text_width(bar.label, BAR_FONT)
+                left = bar.label_x - width if bar.label_anchor == "end" else bar.label_x
+                labels.append((left, bar.y, left + width, bar.y + bar.height))
+        for index, label in enumerate(labels):
+            assert not any(boxes_overlap(label, other) for other in labels[index + 1:])
+            assert not any(boxes_overlap(label, box) for box in bars)
+        assert all(bar.label_x <= timeline.width for bar in lane.bars)
+    assert timeline.unlabelled_bars > 0
+    assert "too close to their neighbours for a label" in render_to_string(
+        "patients/_timeline.html#timeline_drawing", {"timeline": timeline})
+
+
 def test_build_timeline_of_an_empty_record_is_empty(db):
-    patient = Patient.objects.for_record().get(pk=PatientFactory().pk)
+    patient = with_record(PatientFactory())
 
     timeline = build_timeline(patient, today=TODAY)
 
@@ -139,29 +269,83 @@ def test_build_timeline_of_an_empty_record_is_empty(db):
     assert timeline.age == 61
 
 
-def test_build_timeline_stays_within_the_drawing_for_a_heavy_record(db):
+def heavy_record() -> Patient:
     patient = PatientFactory()
     PrimaryTumourFactory(patient=patient, diagnosed_on=dt.date(2012, 1, 1))
     for n in range(40):
         lesion = LesionFactory(patient=patient, label=f"X{n}", detected_on=dt.date(2012 + n % 12, 1 + n % 12, 1))
-        MeasurementFactory(lesion=lesion, size_mm=Decimal(5 + n))
+        for scan in range(8):
+            MeasurementFactory(lesion=lesion, measured_on=dt.date(2013 + n % 12, 1 + scan, 1), size_mm=Decimal(5 + n))
     for n in range(150):
         EventFactory(patient=patient, type=[EventType.CHEMOTHERAPY, EventType.SBRT, EventType.IMAGING][n % 3],
-                     started_on=dt.date(2012 + n % 13, 1 + n % 12, 1), ended_on=None, line=None)
-    patient = Patient.objects.for_record().get(pk=patient.pk)
+                     started_on=dt.date(2012 + n % 13, 1 + n % 12, 1), ended_on=None, line=n // 3 + 1)
+    return with_record(patient)
 
-    timeline = build_timeline(patient, today=TODAY)
+
+def test_build_timeline_of_a_heavy_record_stays_readable_on_one_page(db):
+    timeline = build_timeline(heavy_record(), today=TODAY)
 
     assert len(timeline.lesion_lanes) == 40
+    assert timeline.compact_lesions
+    assert not any(lane.points for lane in timeline.lesion_lanes)
     assert sum(len(lane.bars) for lane in timeline.lanes) == 150
     xs = [bar.x for lane in timeline.lanes for bar in lane.bars] + [p.x for lane in timeline.lanes for p in lane.points]
     assert all(timeline.plot_left <= x <= timeline.plot_right for x in xs)
     ys = [lane.y + lane.height for lane in timeline.lanes]
     assert max(ys) < timeline.axis_y < timeline.height
-    margin_labels = sorted(series.label_y for series in timeline.chart.series if not series.beside_point)
-    assert all(b - a >= 13.9 for a, b in zip(margin_labels, margin_labels[1:]))
-    assert all(label_y <= timeline.chart.height for label_y in margin_labels)
-    assert all(s.label_x > s.end_x for s in timeline.chart.series)
+    # Printed 180 mm wide, the drawing fits the 230 mm a page gives it without shrinking its text.
+    assert timeline.height * 180 / timeline.width <= 230
+
+
+def test_timeline_and_size_chart_share_their_time_axis(course):
+    timeline = build_timeline(course, today=TODAY)
+
+    chart_years = {tick.label: tick.position for tick in timeline.chart.x_ticks}
+    timeline_years = {tick.label: tick.x for tick in timeline.ticks if tick.labelled}
+    assert chart_years == timeline_years
+    assert timeline_years["2016"] == timeline.plot_left
+    assert timeline_years["2026"] == timeline.plot_right
+
+
+def test_size_chart_lines_are_told_apart_by_marker_and_legend(course):
+    chart = build_timeline(course, today=TODAY).chart
+
+    styles = [(series.shape, series.fill) for series in chart.series]
+    assert len(set(styles)) == len(styles) == 4
+    assert [series.legend_label.split(" ")[0] for series in chart.series] == ["LU1", "LU2", "RC1", "BR1"]
+
+
+def test_size_chart_end_labels_touch_no_point_and_no_other_label(db):
+    patient = PatientFactory()
+    for n in range(MAX_LINES):
+        lesion = LesionFactory(patient=patient, label=f"L{n + 1}", detected_on=dt.date(2020, 1, 1))
+        for year in (2020, 2022, 2024):
+            MeasurementFactory(lesion=lesion, measured_on=dt.date(year, 6, 1), size_mm=Decimal(10 + n % 3))
+
+    chart = build_size_chart(with_record(patient))
+
+    assert not chart.is_panels
+    assert len({(series.shape, series.fill) for series in chart.series}) == MAX_LINES
+    boxes = []
+    for series in chart.series:
+        if series.has_end_label:
+            width = text_width(series.label, 13)
+            left = {"start": series.label_x, "middle": series.label_x - width / 2, "end": series.label_x - width}
+            boxes.append((left[series.label_anchor], series.label_y - 10, left[series.label_anchor] + width, series.label_y))
+    points = [(p.x - 4, p.y - 4, p.x + 4, p.y + 4) for series in chart.series for p in series.points]
+    for index, box in enumerate(boxes):
+        assert not any(boxes_overlap(box, other) for other in boxes[index + 1:])
+        assert not any(boxes_overlap(box, point) for point in points)
+
+
+def test_size_chart_of_many_lesions_draws_a_panel_per_lesion(db):
+    chart = build_timeline(heavy_record(), today=TODAY).chart
+
+    assert chart.is_panels and not chart.series
+    assert len(chart.panels) == 40
+    assert chart.panels[0].title.startswith("X0 · 5 mm")
+    assert "0–50 mm" in chart.scale_note
+    assert all(panel.x + panel.width <= chart.width for panel in chart.panels)
 
 
 def test_timeline_partial_renders_accessible_svg_with_a_lane_per_lesion(course):
@@ -175,4 +359,31 @@ def test_timeline_partial_renders_accessible_svg_with_a_lane_per_lesion(course):
     for key in ("surgery", "mitotane", "immunotherapy", "radiotherapy", "milestones"):
         assert f'data-lane="{key}"' in html
     assert html.count('class="bar ongoing"') == 1
+    assert "<title>Mitotane, mitotane, 1st line: 2017-03-01 to today (ongoing)</title>" in html
     assert "2016" in html and "2025" in html
+
+
+def test_timeline_print_drawing_has_no_tooltips_and_one_path_per_kind_of_shape(course):
+    timeline = build_timeline(course, today=TODAY)
+
+    svg = render_to_string("patients/_timeline.html#timeline_svg", {"timeline": timeline, "printing": True})
+
+    assert svg.count("<title") == 1  # the drawing's own title
+    assert "class=\"measurement\"" not in svg and "class=\"lane" not in svg
+    assert svg.count("<path") < 25
+    for label in ("LU1 · Lung", "1st line · mitotane", "today 2025-11-01"):
+        assert label in svg
+
+
+def test_a_short_course_is_drawn_from_quarter_to_quarter(db):
+    patient = PatientFactory()
+    PrimaryTumourFactory(patient=patient, diagnosed_on=dt.date(2025, 8, 11))
+    lesion = LesionFactory(patient=patient, label="S2", detected_on=dt.date(2025, 8, 17))
+    MeasurementFactory(lesion=lesion, measured_on=dt.date(2025, 8, 17), size_mm=Decimal(32))
+    MeasurementFactory(lesion=lesion, measured_on=dt.date(2025, 10, 23), size_mm=Decimal(21))
+
+    timeline = build_timeline(with_record(patient), today=TODAY)
+
+    assert (timeline.start, timeline.end) == (dt.date(2025, 7, 1), dt.date(2026, 1, 1))
+    assert [tick.label for tick in timeline.ticks if tick.labelled] == ["Jul 2025", "Oct", "2026"]
+    assert [tick.label for tick in timeline.chart.x_ticks] == ["Jul 2025", "Oct", "2026"]

@@ -1,18 +1,25 @@
 """The printed documents, rendered for realistic records and read back with pdftotext."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
+from django.template.loader import render_to_string
+from django.utils import timezone
 
 from audit.models import AuditEvent
-from boards.models import AgendaItemStatus, Consensus, DecisionCategory
+from boards.models import AgendaItem, AgendaItemStatus, Consensus, DecisionCategory
 from guidance.engine import DISCLAIMER
-from reports import services
+from guidance.models import Evaluation
+from guidance.services import evaluation_create
+from reports import documents, services
 from tests.boards.factories import AgendaItemFactory, DecisionFactory
-from tests.factories import PatientFactory
+from tests.factories import MeasurementFactory, PatientFactory, UserFactory
 from tests.reports.records import acc_patient, heavy_patient, pdf_text
 
 pytestmark = pytest.mark.django_db
+
+AS_OF = dt.date(2024, 5, 1)
 
 
 def flat(text: str) -> str:
@@ -37,21 +44,76 @@ def test_case_summary_prints_record_guidance_and_disclaimer(chair):
     assert "Printed by Chris Chair" in words
     pages = text.count("\f")
     assert f"Page {pages} of {pages}" in text
-    assert AuditEvent.objects.filter(action="pdf.printed", patient=patient, user=chair).count() == 1
 
 
-def test_case_summary_prints_finding_codes_of_the_evaluation(chair):
+def test_case_summary_print_changes_no_clinical_row_and_says_the_guidance_is_not_stored(chair):
     patient = acc_patient(name="Anna Adrenal", mrn="ACC00001")
 
     text = flat(pdf_text(services.case_summary_print(patient=patient, meeting=None, by=chair)))
 
-    from guidance.models import Evaluation
+    assert not Evaluation.objects.exists()
+    assert not AuditEvent.objects.filter(action="evaluation.created").exists()
+    assert "not stored, because no evaluation is stored for this patient" in text
+    event = AuditEvent.objects.get(action="pdf.printed", patient=patient, user=chair)
+    assert event.detail["guidance"]["evaluation"] is None
+    assert event.detail["guidance"]["release"] == "2026.1"
+    assert len(event.detail["guidance"]["input_hash"]) == 64
 
-    evaluation = Evaluation.objects.for_patient(patient).first()
-    codes = [finding["code"] for finding in evaluation.output["findings"]]
-    assert codes
-    assert all(code in text for code in codes)
-    assert all(entry["code"] in text for entry in evaluation.output["undetermined"])
+
+def test_case_summary_prints_the_latest_stored_evaluation_of_an_unchanged_record(chair):
+    patient = acc_patient(name="Anna Adrenal", mrn="ACC00001")
+    oncologist = UserFactory(first_name="Olga", last_name="Oncologist")
+    stored = evaluation_create(patient=patient, by=oncologist, as_of=AS_OF, board_inputs={})
+
+    text = flat(pdf_text(services.case_summary_print(patient=patient, meeting=None, by=chair)))
+
+    assert Evaluation.objects.get() == stored
+    assert "The latest stored evaluation" in text and "by Olga Oncologist" in text
+    assert "the record has not changed since" in text
+    assert "Guidance as of 2024-05-01" in text or "Guidance as of: 2024-05-01" in text
+    codes = [finding["code"] for finding in stored.output["findings"]]
+    assert codes and all(code in text for code in codes)
+    assert all(entry["code"] in text for entry in stored.output["undetermined"])
+    event = AuditEvent.objects.get(action="pdf.printed")
+    assert event.detail["guidance"]["evaluation"] == str(stored.public_id)
+
+
+def test_case_summary_evaluates_for_the_printout_when_the_record_changed_since(chair):
+    patient = acc_patient(name="Anna Adrenal", mrn="ACC00001")
+    evaluation_create(patient=patient, by=chair, as_of=AS_OF, board_inputs={})
+    MeasurementFactory(lesion=patient.lesions.get(label="L1"), measured_on=dt.date(2024, 5, 2), size_mm=Decimal("31"))
+
+    text = flat(pdf_text(services.case_summary_print(patient=patient, meeting=None, by=chair)))
+
+    assert Evaluation.objects.count() == 1
+    assert "not stored, because the record has changed since the latest stored evaluation" in text
+
+
+def test_case_summary_at_a_meeting_prints_the_evaluation_kept_with_the_agenda_item(meeting, chair):
+    patient = acc_patient(name="Anna Adrenal", mrn="ACC00001")
+    item = AgendaItemFactory(meeting=meeting, position=1, patient=patient, question="Resect L1?")
+    kept = evaluation_create(patient=patient, by=chair, as_of=AS_OF, board_inputs={"frail": False})
+    AgendaItem.objects.filter(pk=item.pk).update(evaluation=kept)
+    MeasurementFactory(lesion=patient.lesions.get(label="L1"), measured_on=dt.date(2024, 5, 2), size_mm=Decimal("31"))
+
+    text = flat(pdf_text(services.case_summary_print(patient=patient, meeting=meeting, by=chair)))
+
+    assert Evaluation.objects.get() == kept
+    assert "The evaluation kept with this case at the meeting" in text
+    event = AuditEvent.objects.get(action="pdf.printed")
+    assert event.detail["guidance"]["evaluation"] == str(kept.public_id)
+
+
+def test_case_summary_links_no_web_anchor_in_print(chair):
+    patient = acc_patient(name="Anna Adrenal", mrn="ACC00001")
+    context = documents.case_summary_context(patient, user=chair, now=timezone.now())
+
+    html = render_to_string("pdf/case_summary.html", {**context, "printed_by": chair})
+
+    assert context["printing"] is True
+    assert context["evaluation"].output["undetermined"]
+    assert 'href="#id_' not in html
+    assert "<form" not in html and "<details" not in html
 
 
 def test_case_summary_without_primary_says_why_there_is_no_guidance(chair):
@@ -78,19 +140,55 @@ def test_case_summary_at_meeting_prints_question_and_decision(held_meeting, chai
     assert "Endocrine tumours board" in text
 
 
-def test_long_course_breaks_across_pages_without_losing_rows(chair):
+def test_long_course_prints_compactly_without_losing_rows(chair):
     patient = heavy_patient()
 
     text = pdf_text(services.case_summary_print(patient=patient, meeting=None, by=chair))
 
     pages = text.count("\f")
-    assert pages >= 3
-    labels = {f"H{number:02d}" for number in range(1, 41)}
-    assert all(label in text for label in labels)
-    assert "FOLFOX cycle 1" in text and "FOLFOX cycle 110" in text
+    words = flat(text)
+    # 40 lesions, 110 cycles and 40 CEA results used to take 14 pages.
+    assert 3 <= pages <= 8
+    assert all(f"H{number:02d}" in text for number in range(1, 41))
+    # 110 cycles of three lines print as three courses, with their dates.
+    assert "Chemotherapy, 40 cycles: FOLFOX; line 1" in words
+    assert "Chemotherapy, 30 cycles: FOLFOX; line 3" in words
+    assert "FOLFOX cycle" not in words
+    # Every measurement of a lesion in one line, by year: H01 was measured six times in 2015 and 2016.
+    assert "2015: 9, 10, 11, 12, 13 · 2016: 14" in words
     # The running header names the patient on every page.
     assert all("Heavy Course" in page and "HEAVY0001" in page for page in text.split("\f")[:pages])
     assert all(f"Page {n} of {pages}" in text for n in range(1, pages + 1))
+
+
+def test_case_summary_events_name_treated_lesions_inside_the_page(chair):
+    patient = acc_patient(name="Anna Adrenal", mrn="ACC00001")
+    lesion = patient.lesions.get(label="L1")
+    event = patient.events.get(type="metastatic_diagnosis")
+    event.type, event.started_on = "metastasectomy", dt.date(2021, 4, 1)
+    event.save()
+    event.lesions.set([lesion])
+
+    text = flat(pdf_text(services.case_summary_print(patient=patient, meeting=None, by=chair)))
+
+    assert "2021-04-01 · Metastasectomy. Lesions treated: L1" in text
+
+
+def test_modality_groups_put_lesions_with_the_same_options_in_one_row():
+    cell = {"rating": "option", "reasons": ["Resectable."]}
+    other = {"rating": "not_applicable", "reasons": ["Not used at this organ."]}
+    evaluation = Evaluation(output={"lesion_modalities": {
+        "L1": {"surgery": cell, "sbrt": other}, "L2": {"surgery": cell, "sbrt": other},
+        "L3": {"surgery": other, "sbrt": other},
+    }})
+
+    groups = documents.modality_groups(evaluation)
+
+    assert [row["lesions"] for row in groups["rows"]] == [["L1", "L2"], ["L3"]]
+    assert groups["notes"] == ["Resectable.", "Not used at this organ."]
+    surgery = groups["modalities"].index("Surgery")
+    assert groups["rows"][0]["cells"][surgery]["notes"] == [1]
+    assert groups["rows"][1]["cells"][surgery]["notes"] == [2]
 
 
 def test_meeting_pack_prints_cover_agenda_and_every_case(meeting, chair, surgeon):
@@ -124,6 +222,21 @@ def test_meeting_pack_prints_cover_agenda_and_every_case(meeting, chair, surgeon
     assert "case 3 of 3" in words
     assert ("Printing", 3, 3) in progress
     assert [done for stage, done, total in progress if stage == "Preparing"] == [1, 2, 3]
+    assert not Evaluation.objects.exists()
+
+
+def test_meeting_pack_print_is_audited_once_per_patient_it_names(meeting, chair):
+    patients = [acc_patient(name=f"Patient {n}", mrn=f"AUD0000{n}") for n in range(1, 4)]
+    for position, patient in enumerate(patients, start=1):
+        AgendaItemFactory(meeting=meeting, position=position, patient=patient)
+    AgendaItem.objects.filter(patient=patients[2]).update(status=AgendaItemStatus.WITHDRAWN)
+
+    services.meeting_document_print(kind="meeting-pack", meeting=meeting, by=chair)
+
+    events = AuditEvent.objects.filter(action="pdf.printed")
+    assert sorted(event.patient.mrn for event in events) == ["AUD00001", "AUD00002", "AUD00003"]
+    assert all(event.user == chair and event.detail["kind"] == "meeting-pack" for event in events)
+    assert AuditEvent.objects.for_patient(patients[0]).filter(action="pdf.printed").count() == 1
 
 
 def test_meeting_pack_warns_about_readiness(meeting, chair):
@@ -166,22 +279,17 @@ def test_outcomes_flag_a_case_without_decision(held_meeting, chair):
     assert "Not signed" in text
 
 
-def test_meeting_printout_is_audited(held_meeting, chair):
+def test_outcomes_print_is_audited_once_per_patient(held_meeting, chair):
     services.meeting_document_print(kind="outcomes", meeting=held_meeting, by=chair)
 
-    event = AuditEvent.objects.get(action="pdf.printed")
-    assert event.user == chair
-    assert event.detail == {"kind": "outcomes", "meeting": str(held_meeting.public_id)}
-    assert event.target_public_id == str(held_meeting.public_id)
+    events = AuditEvent.objects.filter(action="pdf.printed").select_related("patient")
+    assert sorted(event.patient.mrn for event in events) == ["ACC00001", "ACC00002", "ACC00003"]
+    assert all(event.user == chair for event in events)
+    assert all(event.detail == {"kind": "outcomes", "meeting": str(held_meeting.public_id)} for event in events)
+    assert all(event.target_public_id == str(held_meeting.public_id) for event in events)
 
 
 def test_meeting_pack_queries_do_not_grow_with_cases(meeting, chair, django_assert_num_queries):
-    from django.template.loader import render_to_string
-    from django.utils import timezone
-
-    from guidance.services import evaluation_create
-    from reports.documents import meeting_pack_context
-
     def add_case(position):
         patient = acc_patient(name=f"Patient {position}", mrn=f"QC{position:04d}")
         item = AgendaItemFactory(meeting=meeting, position=position, patient=patient)
@@ -190,7 +298,7 @@ def test_meeting_pack_queries_do_not_grow_with_cases(meeting, chair, django_asse
         DecisionFactory(agenda_item=item, created_by=chair)
 
     def print_pack():
-        context = meeting_pack_context(meeting, user=chair, now=timezone.now())
+        context = documents.meeting_pack_context(meeting, user=chair, now=timezone.now())
         render_to_string("pdf/meeting_cover.html", {**context, "printed_by": chair})
         for case in context["cases"]:
             render_to_string("pdf/case_summary.html", {**case, "printed_by": chair})
@@ -208,14 +316,21 @@ def test_meeting_pack_queries_do_not_grow_with_cases(meeting, chair, django_asse
         print_pack()
 
 
+def test_meeting_pack_without_kept_evaluations_reads_the_case_file_once_per_case(
+    meeting, chair, django_assert_max_num_queries
+):
+    """Before the meeting no evaluation is kept with the cases: each case's record is read as a case file
+    (ten queries) and its latest evaluation looked up; the published release is read once per disease."""
+    for position in range(1, 4):
+        AgendaItemFactory(meeting=meeting, position=position, patient=acc_patient(name=f"P{position}", mrn=f"N{position:04d}"))
+
+    with django_assert_max_num_queries(15 + 3 * 11 + 3):
+        documents.meeting_pack_context(meeting, user=chair, now=timezone.now())
+
+
 def test_outcomes_queries_do_not_grow_with_cases(held_meeting, chair, django_assert_num_queries):
-    from django.template.loader import render_to_string
-    from django.utils import timezone
-
-    from reports.documents import outcomes_context
-
     def print_outcomes():
-        context = outcomes_context(held_meeting, user=chair, now=timezone.now())
+        context = documents.outcomes_context(held_meeting, user=chair, now=timezone.now())
         render_to_string("pdf/outcomes.html", {**context, "printed_by": chair})
 
     # attendances + users, agenda items + patient + presenter + evaluation + release, decisions + authors,
@@ -229,3 +344,15 @@ def test_outcomes_queries_do_not_grow_with_cases(held_meeting, chair, django_ass
         DecisionFactory(agenda_item=item, created_by=chair, signed_by=chair, signed_at=timezone.now())
     with django_assert_num_queries(5):
         print_outcomes()
+
+
+@pytest.mark.parametrize("patient_of", [lambda: acc_patient(name="Anna Adrenal", mrn="ACC00001"), heavy_patient])
+def test_case_summary_queries_do_not_grow_with_the_record(chair, patient_of, django_assert_num_queries):
+    patient = patient_of()
+
+    # patient + primary, lesions, measurements, events, treated lesions, ki67, ecog, frailty, comorbidities,
+    # labs (for_record); the case file read (ten queries); the published release with parameters and rules;
+    # the latest evaluation
+    with django_assert_num_queries(24):
+        context = documents.case_summary_context(patient, user=chair, now=timezone.now())
+        render_to_string("pdf/case_summary.html", {**context, "printed_by": chair})

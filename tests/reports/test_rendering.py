@@ -144,3 +144,27 @@ def test_shared_renderer_is_reused_until_the_stylesheet_changes(tmp_path, monkey
 
     assert again is first
     assert changed is not first
+
+
+def test_parts_laid_out_on_two_processes_match_one_process(settings):
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "OPTIONS": {**settings.TEMPLATES[0]["OPTIONS"], "loaders": [
+            ("django.template.loaders.locmem.Loader", {
+                "part.html": "<html><body>{% for n in paragraphs %}<p>{{ title }} {{ n }}</p>{% endfor %}</body></html>",
+            }),
+        ]}},
+    ]
+    settings.TEMPLATES[0].pop("APP_DIRS", None)
+    parts = [("part.html", {"title": f"Part{number}", "paragraphs": range(70)}) for number in range(1, 5)]
+    done = []
+
+    serial = render_pdf_parts(parts, request_user=None, processes=1)
+    # The layout processes render HTML they are sent; templates are rendered here, as a generator is read.
+    parallel = render_pdf_parts(iter(parts), part_count=4, request_user=None, processes=2, on_part_done=done.append)
+
+    assert parallel.startswith(b"%PDF")
+    assert pdf_text(parallel) == pdf_text(serial)
+    pages = pdf_text(parallel).split("\f")[:-1]
+    assert [page.split()[0] for page in pages] == ["Part1", "Part1", "Part2", "Part2", "Part3", "Part3", "Part4", "Part4"]
+    assert all(("Page 1 of 2" in page) != ("Page 2 of 2" in page) for page in pages)
+    assert sorted(done) == [0, 1, 2, 3]

@@ -147,6 +147,37 @@ def test_download_by_a_board_member_is_audited(client, surgeon, done_export):
     event = AuditEvent.objects.get(action="pdf.downloaded")
     assert event.user == surgeon
     assert event.target_public_id == str(done_export.public_id)
+    # The outcomes name one patient: the download is in that patient's audit trail.
+    assert event.patient.mrn == "ACC00001"
+
+
+def test_download_is_audited_once_per_patient_in_the_file(client, surgeon, coordinator, meeting, listed_patient):
+    AgendaItemFactory(meeting=meeting, position=2, patient=acc_patient(name="Bert Second", mrn="ACC00002"))
+    export = services.pdf_export_render(
+        export_id=services.pdf_export_create(kind="meeting-pack", meeting=meeting, by=coordinator).pk
+    )
+    client.force_login(surgeon)
+
+    client.get(reverse("reports:export-download", args=[export.public_id]))
+
+    events = AuditEvent.objects.filter(action="pdf.downloaded", user=surgeon)
+    assert sorted(event.patient.mrn for event in events) == ["ACC00001", "ACC00002"]
+    printed = AuditEvent.objects.filter(action="pdf.printed", user=coordinator)
+    assert sorted(event.patient.mrn for event in printed) == ["ACC00001", "ACC00002"]
+    assert sorted(patient.mrn for patient in export.patients.all()) == ["ACC00001", "ACC00002"]
+
+
+def test_download_needs_current_board_membership_even_for_the_requester(client, coordinator, board, done_export):
+    client.force_login(coordinator)
+    assert client.get(done_export.get_absolute_url()).status_code == 200
+    board.memberships.filter(user=coordinator).delete()
+
+    response = client.get(reverse("reports:export-download", args=[done_export.public_id]))
+    page = client.get(done_export.get_absolute_url())
+
+    assert response.status_code == 404
+    assert page.status_code == 404
+    assert not AuditEvent.objects.filter(action="pdf.downloaded").exists()
 
 
 def test_download_by_a_non_member_is_404(client, outsider, done_export):
@@ -177,7 +208,8 @@ def test_download_of_an_unfinished_export_goes_back_to_its_page(client, coordina
     assert response["Location"] == export.get_absolute_url()
 
 
-def test_task_records_progress_case_by_case(coordinator, meeting, monkeypatch):
+def test_task_records_progress_case_by_case(coordinator, meeting, monkeypatch, settings):
+    settings.PDF_RENDER_PROCESSES = 1  # one process: parts are laid out in order, so the sequence is fixed
     for position in range(1, 4):
         AgendaItemFactory(meeting=meeting, position=position, patient=acc_patient(name=f"P{position}", mrn=f"M{position}"))
     export = services.pdf_export_create(kind="meeting-pack", meeting=meeting, by=coordinator)
@@ -190,21 +222,22 @@ def test_task_records_progress_case_by_case(coordinator, meeting, monkeypatch):
     export.refresh_from_db()
     assert result.return_value == str(export.public_id)
     assert export.status == PdfExport.Status.DONE
-    assert seen == [(0, "Preparing", 3, 3), (1, "Printing", 1, 3), (2, "Printing", 2, 3), (3, "Printing", 3, 3)]
+    # The cover is laid out first; each case is then read ("Preparing") and laid out ("Printing") in turn.
+    assert seen == [(0, "", 0, 3), (1, "Printing", 1, 3), (2, "Printing", 2, 3), (3, "Printing", 3, 3)]
     assert export.finished_at is not None
 
 
 def _recording(render_pdf_parts, export, seen):
     """Wrap render_pdf_parts to read the export's stored progress after every part."""
 
-    def wrapper(parts, *, request_user, on_part_done=None):
+    def wrapper(parts, *, request_user, on_part_done=None, **options):
         def after(index):
             if on_part_done:
                 on_part_done(index)
             stored = PdfExport.objects.get(pk=export.pk)
             seen.append((index, stored.progress_stage, stored.progress_done, stored.progress_total))
 
-        return render_pdf_parts(parts, request_user=request_user, on_part_done=after)
+        return render_pdf_parts(parts, request_user=request_user, on_part_done=after, **options)
 
     return wrapper
 
