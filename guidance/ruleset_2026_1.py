@@ -398,8 +398,9 @@ def _rules() -> tuple[RuleSpec, ...]:
     for disease, table in (("general", _GENERAL), ("acc", _ACC), ("crc", _CRC)):
         for code, category, condition, text, evidence, source in table:
             order += 10
+            # §7 gives one "Evidence / source" column: it is the finding's evidence and its source.
             rules.append(RuleSpec(code=code, disease=disease, category=category, order=order, condition=condition,
-                                  text=text, evidence=evidence, source=source))
+                                  text=text, evidence=evidence or source, source=source))
     return tuple(rules)
 
 

@@ -111,7 +111,7 @@ def test_dry_run_shows_evidence_and_source_changes(crc_draft, editor, stated_pat
 
     changes = _items(result, "finding")
     assert changes["CRLM-CLS-01 source"] == ("ESMO 2022 (Cervantes) via Adam slides.", "ESMO 2023")
-    assert changes["CRLM-CLS-01 evidence"] == ("", "A new sentence.")
+    assert changes["CRLM-CLS-01 evidence"] == ("ESMO 2022 (Cervantes) via Adam slides.", "A new sentence.")
 
 
 def test_dry_run_shows_a_change_of_what_an_undetermined_rule_misses(crc_draft, editor):
