@@ -38,6 +38,20 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}.")
 
 
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    """Return a whole-number environment variable, refusing anything else with the variable's name."""
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}.")
+    return number
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     """Return a comma-separated environment variable as a list without blanks."""
     return [part.strip() for part in env(name, default).split(",") if part.strip()]
@@ -58,7 +72,7 @@ def parse_database_url(url: str) -> dict:
             "PASSWORD": unquote(parsed.password or ""),
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
-            "CONN_MAX_AGE": int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+            "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60),
             "OPTIONS": options,
         }
     raise ImproperlyConfigured(
@@ -182,15 +196,15 @@ TASKS = {
     }
 }
 
-SESSION_COOKIE_AGE = int(env("SESSION_IDLE_TIMEOUT_MINUTES", "30")) * 60
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT_MINUTES", 30, minimum=1) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 # However active, a session ends this long after login.
-SESSION_ABSOLUTE_MAX_AGE = timedelta(hours=int(env("SESSION_ABSOLUTE_MAX_HOURS", "12")))
+SESSION_ABSOLUTE_MAX_AGE = timedelta(hours=env_int("SESSION_ABSOLUTE_MAX_HOURS", 12, minimum=1))
 
 # Login throttling per user name AND address: an attacker elsewhere cannot lock a real user out,
 # and every lockout ends after the cool-off.
-AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(env("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
@@ -209,10 +223,13 @@ OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Oligoboard")
 # The admin never shows a user's TOTP secret or QR code: an administrator could otherwise copy their second factor.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Emergency access to one patient outside one's boards lasts this long.
-BREAK_GLASS_HOURS = int(env("BREAK_GLASS_HOURS", "12"))
+BREAK_GLASS_HOURS = env_int("BREAK_GLASS_HOURS", 12, minimum=1)
 # A user who may not see every patient and has tried this many hospital numbers already in use in 24
 # hours may create no more patients until the window passes (no probing of numbers in bulk).
-MRN_REFUSAL_LIMIT = int(env("MRN_REFUSAL_LIMIT", "10"))
+MRN_REFUSAL_LIMIT = env_int("MRN_REFUSAL_LIMIT", 10, minimum=1)
+# How many processes lay out a meeting pack or outcomes document of three or more parts (reports/rendering.py);
+# unset: one per core, at most two.
+PDF_RENDER_PROCESSES = env_int("PDF_RENDER_PROCESSES", min(2, os.cpu_count() or 1), minimum=1)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False
@@ -235,7 +252,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # Only then are these headers trusted: the client address is the TRUSTED_PROXY_COUNT-th element from
 # the right of X-Forwarded-For (audit/addresses.py), for the audit trail and the login throttle.
 BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
-TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "1"))
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1, minimum=1)
 # The container health check asks over plain HTTP from inside; it must not be redirected to HTTPS.
 SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 SECURE_REFERRER_POLICY = "same-origin"
@@ -244,7 +261,7 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     if BEHIND_TLS_PROXY:

@@ -359,7 +359,7 @@ def _quorum_labels(quorum: Quorum) -> dict:
 def outcomes_context(meeting: Meeting, *, user, now: datetime) -> dict:
     """Return the outcomes (minutes): attendance with quorum, and per case its decisions or why none."""
     required = meeting.board.required_specialties
-    attendances = list(meeting.attendances.select_related("user").order_by("arrived_at", "id"))
+    attendances = list(meeting.attendances.current().select_related("user").order_by("arrived_at", "id"))
     moment = meeting.started_at or meeting.starts_at
     discussed, not_discussed = [], []
     agenda_items = list(AgendaItem.objects.for_outcomes(meeting).select_related("evaluation__release"))

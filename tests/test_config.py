@@ -64,6 +64,21 @@ def test_settings_refuse_to_start_without_secret_key_in_production():
     assert "SECRET_KEY" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("SESSION_IDLE_TIMEOUT_MINUTES", "thirty", "SESSION_IDLE_TIMEOUT_MINUTES must be a whole number, not 'thirty'"),
+        ("PDF_RENDER_PROCESSES", "0", "PDF_RENDER_PROCESSES must be at least 1, not 0"),
+    ],
+)
+def test_settings_refuse_a_bad_number_with_the_variable_named(name, value, message):
+    result = _run_manage("check", DEBUG="true", DATABASE_URL="sqlite:///:memory:", **{name: value})
+
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr.splitlines()[-1]
+
+
 def test_pages_send_content_security_policy_without_unsafe_inline(client_logged_in):
     response = client_logged_in.get("/patients/")
 

@@ -8,13 +8,14 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from boards.models import AgendaItem, AgendaItemStatus, Consensus, DecisionCategory
+from boards.models import AgendaItem, AgendaItemStatus, Consensus, DecisionCategory, Specialty
 from guidance.engine import DISCLAIMER
 from guidance.models import Evaluation
 from guidance.services import evaluation_create
 from reports import documents, services
-from tests.boards.factories import AgendaItemFactory, DecisionFactory
+from tests.boards.factories import AgendaItemFactory, AttendanceFactory, DecisionFactory
 from tests.factories import MeasurementFactory, PatientFactory, UserFactory
+from tests.reports.conftest import MEETING_START
 from tests.reports.records import acc_patient, heavy_patient, pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -262,6 +263,19 @@ def test_outcomes_print_attendance_quorum_decisions_and_set_aside_cases(held_mee
     assert "Carla Withdrawn" in text and "Patient declined discussion." in text
     assert "Endocrine tumours board" in text
     assert "Page 1 of" in text
+
+
+def test_outcomes_leave_out_an_attendance_entry_withdrawn_as_erroneous(held_meeting, chair, coordinator):
+    wrong = UserFactory(username="wrongly", first_name="Wanda", last_name="Wrongly")
+    AttendanceFactory(meeting=held_meeting, user=wrong, specialty=Specialty.RADIOLOGY, arrived_at=MEETING_START,
+                      withdrawn_at=MEETING_START + dt.timedelta(minutes=5), withdrawn_by=coordinator,
+                      withdrawn_reason="Recorded for the wrong meeting.")
+
+    text = flat(pdf_text(services.meeting_document_print(kind="outcomes", meeting=held_meeting, by=chair)))
+
+    assert "Sam Surgeon" in text
+    assert "Wanda Wrongly" not in text
+    assert "Missing: Surgery, Radiology." in text
 
 
 def test_outcomes_flag_a_case_without_decision(held_meeting, chair):
