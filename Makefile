@@ -3,7 +3,7 @@ BIN := .venv/bin
 PORT ?= 8000
 export SSL_CERT_FILE ?= /etc/ssl/certs/ca-certificates.crt
 
-.PHONY: setup system-deps run test test-fast e2e worker compose-check bench loadtest clean
+.PHONY: setup system-deps runtime-deps run test test-fast e2e worker compose-check bench loadtest clean
 
 setup:
 	bash scripts/bootstrap.sh
@@ -11,8 +11,11 @@ setup:
 system-deps:
 	bash scripts/system-deps.sh
 
+runtime-deps:
+	bash scripts/system-deps.sh runtime
+
 ## Set up, migrate, load the demo data and run the app at http://127.0.0.1:$(PORT) (SQLite unless DATABASE_URL is set).
-run: setup
+run: runtime-deps setup
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DEBUG=true $(BIN)/python manage.py loaddemo
 	DEBUG=true TASKS_BACKEND=django.tasks.backends.immediate.ImmediateBackend $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Install the Debian packages the app and its tests need (WeasyPrint's libraries and fonts, poppler for
-# PDF checks, Chromium for browser tests). Only what is missing; needs root, otherwise says what to install.
+# Install the Debian packages Oligoboard needs, only those missing. Needs root, otherwise says what to install.
+#   scripts/system-deps.sh          everything the test suite needs (runtime + poppler for PDF checks + Chromium)
+#   scripts/system-deps.sh runtime  what the app itself needs (WeasyPrint's libraries and the PDF fonts)
 set -euo pipefail
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2 poppler-utils chromium)
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2)
+if [[ "${1:-all}" != "runtime" ]]; then
+  packages+=(poppler-utils chromium)
+fi
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")

@@ -171,3 +171,12 @@ def test_break_glass_and_code_forms_survive_hostile_input(client, world, adminis
             assert BreakGlassGrant.objects.count() == grants
 
     check()
+
+
+@pytest.mark.parametrize(("who", "offered"), [("administrator", True), ("coordinator", False), ("member", False)])
+def test_patient_list_offers_emergency_access_only_to_who_may_use_it(client, world, administrator, who, offered):
+    client.force_login(administrator if who == "administrator" else getattr(world, who))
+
+    page = client.get(reverse("patients:patient-list")).content.decode()
+
+    assert (reverse("accounts:break-glass") in page) is offered
