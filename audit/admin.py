@@ -1,10 +1,13 @@
 import csv
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from patients.models import Patient
 
 CSV_COLUMNS = ("at", "user", "action", "outcome", "patient", "target_type", "target_public_id", "ip_address", "detail")
 
@@ -20,6 +23,21 @@ class AuditEventAdmin(admin.ModelAdmin):
     date_hierarchy = "at"
     show_full_result_count = False
     actions = ["export_csv"]
+
+    search_help_text = (
+        "A hospital number or user name finds that patient's or user's events (exact); any other text is "
+        "looked for in actions, user names, hospital numbers, patient names and record ids."
+    )
+
+    def get_search_results(self, request: HttpRequest, queryset, search_term: str):
+        """An exact hospital number or user name is an indexed lookup; other text a substring search."""
+        term = search_term.strip()
+        if term:
+            patient_ids = list(Patient.objects.filter(mrn=term).values_list("pk", flat=True))
+            user_ids = list(get_user_model().objects.filter(username=term).values_list("pk", flat=True))
+            if patient_ids or user_ids:
+                return queryset.filter(Q(patient_id__in=patient_ids) | Q(user_id__in=user_ids)), False
+        return super().get_search_results(request, queryset, search_term)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -37,6 +37,12 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+        indexes = [
+            # The audit search (admin) and a patient's audit list: one patient's or one user's events, newest first.
+            models.Index(fields=["patient", "-at", "-id"], name="audit_patient_at"),
+            models.Index(fields=["user", "-at", "-id"], name="audit_user_at"),
+            models.Index(fields=["-at", "-id"], name="audit_at_id"),
+        ]
         permissions = [("export_auditevent", "Can export the audit trail as CSV")]
 
     def __str__(self) -> str:

@@ -11,12 +11,12 @@ from typing import Self
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
 from boards.readiness import ReadinessProfile
-from patients.models import Lesion, Patient
+from patients.models import Lesion, Patient, record_prefetches
 
 
 class Specialty(models.TextChoices):
@@ -227,9 +227,9 @@ class AgendaItemQuerySet(models.QuerySet):
         """A meeting's agenda items with each patient's whole record, for the meeting page."""
         return (
             self.filter(meeting=meeting)
-            .select_related("presenter")
+            .select_related("presenter", "patient__primary")
             .prefetch_related(
-                Prefetch("patient", queryset=Patient.objects.for_record()),
+                *record_prefetches("patient__"),
                 Prefetch("decisions", queryset=Decision.objects.order_by("created_at", "id")),
             )
             .order_by("position", "id")
@@ -257,13 +257,31 @@ class AgendaItemQuerySet(models.QuerySet):
             .order_by("position", "id")
         )
 
+    @staticmethod
+    def _on_agenda(meeting: Meeting) -> models.QuerySet:
+        return AgendaItem.objects.filter(meeting=meeting).order_by()
+
     def for_review(self, meeting: Meeting, position: int) -> Self:
         """The agenda item at a position with its record, decisions and evaluation, for the case review."""
         return (
             self.filter(meeting=meeting, position=position)
-            .select_related("presenter", "evaluation__release", "evaluation__created_by")
+            .select_related("presenter", "evaluation__release", "evaluation__created_by", "patient__primary")
+            .annotate(
+                # Where the case stands on the agenda, for "case k of n" and previous/next, in the same query.
+                agenda_count=Subquery(self._on_agenda(meeting).values("meeting").annotate(n=Count("id")).values("n")),
+                agenda_index=Subquery(
+                    self._on_agenda(meeting).filter(position__lte=position).values("meeting")
+                    .annotate(n=Count("id")).values("n")
+                ),
+                previous_position=Subquery(
+                    self._on_agenda(meeting).filter(position__lt=position).order_by("-position").values("position")[:1]
+                ),
+                next_position=Subquery(
+                    self._on_agenda(meeting).filter(position__gt=position).order_by("position").values("position")[:1]
+                ),
+            )
             .prefetch_related(
-                Prefetch("patient", queryset=Patient.objects.for_record()),
+                *record_prefetches("patient__"),
                 Prefetch(
                     "decisions",
                     queryset=Decision.objects.select_related("signed_by", "created_by", "updated_by")

@@ -300,18 +300,27 @@ def agenda_item_evaluation_set(*, agenda_item: AgendaItem, evaluation: Evaluatio
     return agenda_item
 
 
+# Passed for `membership` when the caller has not read the user's board membership yet.
+LOOK_UP = object()
+
+
 def agenda_item_evaluate(
-    *, agenda_item: AgendaItem, as_of: date, board_inputs: Mapping, by: AbstractBaseUser, request=None
+    *, agenda_item: AgendaItem, as_of: date, board_inputs: Mapping, by: AbstractBaseUser, request=None,
+    membership: BoardMembership | None | object = LOOK_UP,
 ) -> Evaluation:
     """Evaluate the case's guidance for the meeting and keep that evaluation as the one shown for the case.
 
     An unchanged record, date and board inputs reuse the stored evaluation (guidance.services.evaluation_create).
     Raises guidance's ValidationError/NoPublishedRelease/EvaluationFailed when no guidance can be computed.
     Not one transaction on purpose: evaluations are append-only, and keeping one with the case is its own step.
+    `membership` is `by`'s membership of the board when the caller has just read it (looked up otherwise).
     """
-    policies.check_can_show_evaluation(agenda_item, membership_of(by, agenda_item.meeting.board_id))
+    if membership is LOOK_UP:
+        membership = membership_of(by, agenda_item.meeting.board_id)
+    policies.check_can_show_evaluation(agenda_item, membership)
     evaluation = evaluation_create(
-        patient=agenda_item.patient, by=by, as_of=as_of, board_inputs=board_inputs, request=request, reuse=True
+        patient=agenda_item.patient, by=by, as_of=as_of, board_inputs=board_inputs, request=request, reuse=True,
+        kept=agenda_item.evaluation,
     )
     if evaluation.pk != agenda_item.evaluation_id:
         agenda_item_evaluation_set(agenda_item=agenda_item, evaluation=evaluation, by=by)

@@ -122,6 +122,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "config.middleware.NoStoreForSignedInUsersMiddleware",
     "config.middleware.AbsoluteSessionLimitMiddleware",
+    "config.middleware.SessionActivityMiddleware",
     # Last, as django-axes requires: turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -197,7 +198,8 @@ TASKS = {
 }
 
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT_MINUTES", 30, minimum=1) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# A session is renewed by activity at most once a minute (config.middleware.SessionActivityMiddleware).
+SESSION_ACTIVITY_RESOLUTION = 60
 # However active, a session ends this long after login.
 SESSION_ABSOLUTE_MAX_AGE = timedelta(hours=env_int("SESSION_ABSOLUTE_MAX_HOURS", 12, minimum=1))
 

@@ -44,10 +44,14 @@ def check_can_publish(by: AbstractBaseUser) -> None:
 # Releases
 
 
-def release_current(disease: str) -> GuidelineRelease:
-    """Return the published release of a disease, with its parameters and rules loaded."""
+def release_current(disease: str, *, with_rules: bool = True) -> GuidelineRelease:
+    """Return the published release of a disease, with its parameters and rules loaded unless with_rules=False.
+
+    Without them it is one query; its parameters and rules are then read only if it is evaluated.
+    """
+    releases = GuidelineRelease.objects.for_evaluation() if with_rules else GuidelineRelease.objects.all()
     try:
-        return GuidelineRelease.objects.for_evaluation().get(disease=disease, status=ReleaseStatus.PUBLISHED)
+        return releases.get(disease=disease, status=ReleaseStatus.PUBLISHED)
     except GuidelineRelease.DoesNotExist:
         raise NoPublishedRelease(f"No published guideline release for {disease!r}.") from None
 
@@ -372,26 +376,30 @@ def release_dry_run(
 # Evaluations
 
 
-@transaction.atomic
 def evaluation_create(
     *, patient: Patient, by: AbstractBaseUser | None, as_of: date, board_inputs: Mapping,
-    release: GuidelineRelease | None = None, request=None, reuse: bool = False,
+    release: GuidelineRelease | None = None, request=None, reuse: bool = False, kept: Evaluation | None = None,
 ) -> Evaluation:
     """Evaluate a patient's record under a release (default: the published one) and store it.
 
     With reuse=True an evaluation of the same record, as_of, board inputs and release is returned
-    instead of appending an identical one.
+    instead of appending an identical one; `kept` (e.g. the evaluation kept with an agenda item, loaded with
+    its release) is that evaluation when it still matches, and then nothing more is read. A patient loaded with `Patient.objects.for_record()` is
+    evaluated from what is loaded; the release's rules are read only when a new evaluation is computed.
+    The evaluation and its audit row are written in one transaction.
     """
     case = facts.case_dict_for(patient)
     disease = facts.disease_of(case)
     if disease is None:
         raise ValidationError("Record the primary tumour first: guidance depends on the disease.")
-    if release is None:
-        release = release_current(disease)
-    elif release.disease != disease:
+    if release is not None and release.disease != disease:
         raise ValidationError(f"Release {release.version} is for {release.get_disease_display()}, not this patient.")
     inputs = normalise_board_inputs(board_inputs)
     digest = facts.input_hash(case, as_of=as_of, board_inputs=inputs)
+    if reuse and _still_matches(kept, patient=patient, disease=disease, digest=digest, release=release):
+        return kept
+    if release is None:
+        release = release_current(disease, with_rules=False)
     if reuse:
         existing = (
             Evaluation.objects.filter(patient=patient, release=release, input_hash=digest)
@@ -400,15 +408,30 @@ def evaluation_create(
         if existing is not None:
             return existing
     output = release_evaluate(release, case, as_of=as_of, board_inputs=inputs)
-    evaluation = Evaluation.objects.create(
-        patient=patient, as_of=as_of, release=release, board_inputs=inputs, facts=case,
-        input_hash=digest, output=output, created_by=by if by is not None and by.is_authenticated else None,
-    )
-    AuditEvent.record(
-        by=by, action="evaluation.created", target=evaluation, patient=patient, request=request,
-        detail={"release": release.version, "as_of": as_of.isoformat()},
-    )
+    with transaction.atomic():
+        evaluation = Evaluation.objects.create(
+            patient=patient, as_of=as_of, release=release, board_inputs=inputs, facts=case,
+            input_hash=digest, output=output, created_by=by if by is not None and by.is_authenticated else None,
+        )
+        AuditEvent.record(
+            by=by, action="evaluation.created", target=evaluation, patient=patient, request=request,
+            detail={"release": release.version, "as_of": as_of.isoformat()},
+        )
     return evaluation
+
+
+def _still_matches(
+    kept: Evaluation | None, *, patient: Patient, disease: str, digest: str, release: GuidelineRelease | None
+) -> bool:
+    """True when `kept` evaluated this record, date and board inputs under the release that would be used now.
+
+    Without an explicit release that is the published one: only one release per disease is published.
+    """
+    if kept is None or kept.patient_id != patient.pk or kept.input_hash != digest:
+        return False
+    if release is not None:
+        return kept.release_id == release.pk
+    return kept.release.disease == disease and kept.release.status == ReleaseStatus.PUBLISHED
 
 
 def evaluation_viewed(*, evaluation: Evaluation, by: AbstractBaseUser, request=None) -> None:

@@ -63,19 +63,20 @@ def patient_guidance(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
         try:
             evaluation = services.evaluation_create(
                 patient=patient, by=request.user, as_of=form.cleaned_data["as_of"],
-                board_inputs=form.board_inputs(), request=request, reuse=True,
+                board_inputs=form.board_inputs(), request=request, reuse=True, kept=latest,
             )
         except (ValidationError, services.NoPublishedRelease, services.EvaluationFailed) as error:
             problem = " ".join(getattr(error, "messages", [str(error)]))
     elif evaluation is None:
         evaluation = latest
     if evaluation is not None:
+        evaluation.patient = patient  # already loaded: the audit row and the partials need no query
         services.evaluation_viewed(evaluation=evaluation, by=request.user, request=request)
         if evaluation not in history:
             history = [evaluation, *history][:HISTORY_LENGTH]
     context = {
         "patient": patient, "evaluation": evaluation, "form": form, "problem": problem, "history": history,
-        "current_release": _current_release(patient), "disclaimer": engine.DISCLAIMER,
+        "current_release": _current_release(patient, evaluation), "disclaimer": engine.DISCLAIMER,
     }
     if request.htmx and not request.htmx.history_restore_request:
         # The panel replaces whatever slot asked for it, so it never nests inside a placeholder.
@@ -90,6 +91,11 @@ def _uuid(text: str) -> UUID:
         raise Http404("No such evaluation.") from None
 
 
-def _current_release(patient: Patient) -> GuidelineRelease | None:
+def _current_release(patient: Patient, evaluation: Evaluation | None) -> GuidelineRelease | None:
+    """The published release of the patient's disease (the shown evaluation's own when it is still published)."""
     disease = getattr(getattr(patient, "primary", None), "disease", None)
-    return GuidelineRelease.objects.published().filter(disease=disease).first() if disease else None
+    if not disease:
+        return None
+    if evaluation is not None and evaluation.release.disease == disease and not evaluation.is_superseded:
+        return evaluation.release
+    return GuidelineRelease.objects.published().filter(disease=disease).first()

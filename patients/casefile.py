@@ -729,8 +729,12 @@ def _mrn_error(message: str) -> str:
 
 
 def case_export(patient: Patient) -> dict:
-    """Return the patient's current record as a normalised case file (no name or hospital number)."""
-    patient = _export_rows(patient.pk)
+    """Return the patient's current record as a normalised case file (no name or hospital number).
+
+    A patient loaded with `Patient.objects.for_record()` (the patient page, the case review) is exported from
+    what is already loaded, without a query; any other is read with ten queries whatever the record's size.
+    """
+    patient = _loaded_rows(patient) if _is_loaded(patient) else _export_rows(patient.pk)
     primary = patient.primary
     return {
         "format": FORMAT,
@@ -764,6 +768,32 @@ _PRIMARY_FIELDS = (
     "disease", "site", "diagnosed_on", "t_stage", "n_status", "resected_on", "resection_margin", "hormone_excess",
     "glucocorticoid_excess", "hormone_excess_uncontrolled", "notes",
 )
+
+
+_LOADED = ("current_lesions", "current_events", "current_ki67", "current_ecog", "current_frailty",
+           "current_comorbidities", "current_labs")
+
+
+def _is_loaded(patient: Patient) -> bool:
+    """True when the patient was loaded with `for_record()` (its current rows are prefetched)."""
+    return all(hasattr(patient, name) for name in _LOADED)
+
+
+def _loaded_rows(patient: Patient) -> SimpleNamespace:
+    """Return a record loaded with `for_record()` in the shape `_export_rows` reads, without a query."""
+    primary = getattr(patient, "primary", None)
+    return SimpleNamespace(
+        birth_date=patient.birth_date,
+        sex=patient.sex,
+        primary=primary if primary is not None and primary.withdrawn_at is None else None,
+        current_ecog=patient.current_ecog,
+        current_comorbidities=patient.current_comorbidities,
+        current_frailty=patient.current_frailty,
+        current_ki67=patient.current_ki67,
+        current_labs=[row for row in patient.current_labs if row.analyte == Analyte.CEA],
+        current_lesions=patient.current_lesions,
+        current_events=patient.current_events,
+    )
 
 
 def _export_rows(patient_pk: int) -> SimpleNamespace:

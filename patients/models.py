@@ -256,49 +256,40 @@ class PatientQuerySet(ClinicalQuerySet):
 
     def for_record(self) -> Self:
         """Patients with every current part of the record, for the patient page, case files and PDFs."""
-        current_lesions = Lesion.objects.current().order_by("detected_on", "label", "id")
-        return self.select_related("primary").prefetch_related(
-            Prefetch("lesions", queryset=current_lesions, to_attr="current_lesions"),
-            Prefetch(
-                "current_lesions__measurements",
-                queryset=Measurement.objects.current().order_by("measured_on", "id"),
-                to_attr="current_measurements",
-            ),
-            Prefetch(
-                "events",
-                queryset=Event.objects.current()
-                .order_by("started_on", "id")
-                .prefetch_related(
-                    Prefetch("lesions", queryset=Lesion.objects.current().order_by("label"), to_attr="treated")
-                ),
-                to_attr="current_events",
-            ),
-            Prefetch(
-                "ki67_results",
-                queryset=Ki67Result.objects.current().order_by("measured_on", "id"),
-                to_attr="current_ki67",
-            ),
-            Prefetch(
-                "ecog_assessments",
-                queryset=EcogAssessment.objects.current().order_by("assessed_on", "id"),
-                to_attr="current_ecog",
-            ),
-            Prefetch(
-                "frailty_assessments",
-                queryset=FrailtyAssessment.objects.current().order_by("assessed_on", "id"),
-                to_attr="current_frailty",
-            ),
-            Prefetch(
-                "comorbidities",
-                queryset=Comorbidity.objects.current().order_by("name", "id"),
-                to_attr="current_comorbidities",
-            ),
-            Prefetch(
-                "lab_results",
-                queryset=LabResult.objects.current().order_by("taken_on", "id"),
-                to_attr="current_labs",
-            ),
-        )
+        return self.select_related("primary").prefetch_related(*record_prefetches())
+
+
+def record_prefetches(prefix: str = "") -> list[Prefetch]:
+    """The prefetches of `PatientQuerySet.for_record()`, under `prefix` (e.g. "patient__") from a related model.
+
+    With `select_related(f"{prefix}primary")` they load a record in the same fixed number of queries.
+    """
+    return [
+        Prefetch(f"{prefix}lesions", queryset=Lesion.objects.current().order_by("detected_on", "label", "id"),
+                 to_attr="current_lesions"),
+        Prefetch(
+            f"{prefix}current_lesions__measurements",
+            queryset=Measurement.objects.current().order_by("measured_on", "id"),
+            to_attr="current_measurements",
+        ),
+        Prefetch(
+            f"{prefix}events",
+            queryset=Event.objects.current()
+            .order_by("started_on", "id")
+            .prefetch_related(Prefetch("lesions", queryset=Lesion.objects.current().order_by("label"), to_attr="treated")),
+            to_attr="current_events",
+        ),
+        Prefetch(f"{prefix}ki67_results", queryset=Ki67Result.objects.current().order_by("measured_on", "id"),
+                 to_attr="current_ki67"),
+        Prefetch(f"{prefix}ecog_assessments", queryset=EcogAssessment.objects.current().order_by("assessed_on", "id"),
+                 to_attr="current_ecog"),
+        Prefetch(f"{prefix}frailty_assessments",
+                 queryset=FrailtyAssessment.objects.current().order_by("assessed_on", "id"), to_attr="current_frailty"),
+        Prefetch(f"{prefix}comorbidities", queryset=Comorbidity.objects.current().order_by("name", "id"),
+                 to_attr="current_comorbidities"),
+        Prefetch(f"{prefix}lab_results", queryset=LabResult.objects.current().order_by("taken_on", "id"),
+                 to_attr="current_labs"),
+    ]
 
 
 class Patient(ClinicalRecord):

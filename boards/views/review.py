@@ -73,7 +73,6 @@ def _decision_context(request: HttpRequest, agenda_item: AgendaItem, membership,
 def _review_context(request: HttpRequest, meeting: Meeting, position: int, **extra) -> dict:
     membership = membership_of(request.user, meeting.board_id)
     agenda_item = _review_agenda_item(meeting, position)
-    positions = list(meeting.agenda_items.order_by("position").values_list("position", flat=True))
     patient = agenda_item.patient
     day = timezone.localdate(meeting.starts_at)
     guidance = guidance_context(request, agenda_item, membership, form=extra.pop("guidance_form", None))
@@ -86,10 +85,10 @@ def _review_context(request: HttpRequest, meeting: Meeting, position: int, **ext
         "age": patient.age_on(day),
         "timeline": build_timeline(patient, today=day),
         "position": position,
-        "count": len(positions),
-        "index": positions.index(position) + 1,
-        "previous_position": max((p for p in positions if p < position), default=None),
-        "next_position": min((p for p in positions if p > position), default=None),
+        "count": agenda_item.agenda_count,
+        "index": agenda_item.agenda_index,
+        "previous_position": agenda_item.previous_position,
+        "next_position": agenda_item.next_position,
     }
 
 
@@ -116,9 +115,12 @@ def meeting_review(request: HtmxHttpRequest, public_id: UUID, position: int) -> 
         return render(request, "boards/meeting_review.html#decision", context)
     context = _review_context(request, meeting, position, **extra)
     if request.method == "GET":
+        # One row for the case and the guidance shown with it (the evaluation kept with the case).
+        evaluation = context["evaluation"]
         AuditEvent.record(
             by=request.user, action="agenda_item.reviewed", target=context["agenda_item"],
             patient=context["patient"], request=request,
+            detail={"evaluation": str(evaluation.public_id)} if evaluation is not None else {},
         )
     return render(request, "boards/meeting_review.html", context)
 

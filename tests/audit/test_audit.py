@@ -62,6 +62,27 @@ def test_audit_admin_searches_by_patient_mrn(client, audit_event):
     assert "patient.viewed" in response.content.decode()
 
 
+def _listed_ids(response) -> set[int]:
+    return {event.pk for event in response.context["cl"].result_list}
+
+
+def test_audit_admin_exact_mrn_or_user_name_finds_exactly_their_events(client, audit_event):
+    client.force_login(UserFactory(username="root-admin", is_staff=True, is_superuser=True))
+    # A patient whose name contains the other's hospital number, and a user named like a substring of it.
+    other = PatientFactory(mrn="A-770", name="Not A-77")
+    nurse = UserFactory(username="nurse")
+    by_other = AuditEvent.record(by=nurse, action="patient.viewed", target=other, patient=other)
+
+    by_mrn = client.get("/admin/audit/auditevent/", {"q": " A-77 "})
+    by_user = client.get("/admin/audit/auditevent/", {"q": "nurse"})
+    by_text = client.get("/admin/audit/auditevent/", {"q": "A-7"})
+
+    assert _listed_ids(by_mrn) == {audit_event.pk}
+    assert _listed_ids(by_user) == {by_other.pk}
+    assert _listed_ids(by_text) >= {audit_event.pk, by_other.pk}
+    assert "exact" in by_mrn.content.decode()  # the search box says how it searches
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the append-only trigger is PostgreSQL's")
 @pytest.mark.parametrize("statement", ["TRUNCATE audit_auditevent", "TRUNCATE patients_patient CASCADE"])
 def test_audit_trail_refuses_truncate_in_the_database(audit_event, statement):

@@ -103,6 +103,8 @@ def test_meeting_review_keeps_the_evaluation_it_shows(as_user, live_meeting, sur
     assert f"release {evaluation.release.version}, as of 1 Oct 2026." in content
     assert "Resectability: not stated" in content
     assert AuditEvent.objects.filter(action="agenda_item.evaluation_shown").count() == 1
+    reviewed = AuditEvent.objects.get(action="agenda_item.reviewed")
+    assert reviewed.detail == {"evaluation": str(evaluation.public_id)}
 
 
 def test_meeting_review_board_inputs_re_evaluate_and_keep_the_new_evaluation(as_user, live_meeting, surgeon):

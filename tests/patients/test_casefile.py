@@ -475,6 +475,33 @@ def test_case_export_of_withdrawn_primary_is_null(db):
     assert case_export(patient)["primary"] is None
 
 
+def _loaded(patient: Patient) -> Patient:
+    return Patient.objects.for_record().get(pk=patient.pk)
+
+
+def test_case_export_of_a_loaded_record_equals_the_read_one_and_costs_no_query(db, django_assert_num_queries):
+    user = UserFactory()
+    patient = case_import(case=CASE, mrn="MRN-1", name="A", by=user)
+    record_withdraw(record=Lesion.objects.get(patient=patient, label="S4"), by=user, reason="Wrong patient")
+    loaded = _loaded(patient)
+
+    with django_assert_num_queries(0):
+        exported = case_export(loaded)
+
+    assert exported == case_export(Patient.objects.get(pk=patient.pk))
+    assert [lesion["id"] for lesion in exported["lesions"]] == ["S7"]
+    assert exported["labs"]["cea"] == [{"date": "2024-04-28", "value_ng_ml": 14.2}]
+
+
+def test_case_export_of_a_loaded_record_with_withdrawn_primary_is_null(db):
+    user = UserFactory()
+    patient = case_import(case=CASE, mrn="MRN-1", name="A", by=user)
+    record_withdraw(record=patient.primary, by=user, reason="Wrong primary site recorded")
+
+    assert case_export(_loaded(patient)) == case_export(Patient.objects.get(pk=patient.pk))
+    assert case_export(_loaded(PatientFactory()))["primary"] is None
+
+
 def case_with_lesions(count: int) -> dict:
     """A case with `count` liver lesions, each measured twice and treated by its own event."""
     case = copy.deepcopy(CASE)

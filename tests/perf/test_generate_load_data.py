@@ -35,6 +35,16 @@ def test_generate_load_data_meetings_latest_in_progress_with_agenda():
     assert list(AgendaItem.objects.filter(meeting=result.meetings[0]).values_list("position", flat=True)) == [1, 2, 3, 4]
 
 
+@pytest.mark.django_db
+def test_generate_load_data_users_hold_the_groups_of_their_board_roles():
+    result = generate(patients=2, lesions=1, measurements=1, events=3, meetings=1, cases_per_meeting=2, seed=3)
+    users = result.users
+    assert set(users["coordinator"].groups.values_list("name", flat=True)) == {"Coordinators"}
+    assert set(users["chair"].groups.values_list("name", flat=True)) == {"Chairs"}
+    assert users["coordinator"].has_perm("patients.view_any_patient")
+    assert not users["chair"].has_perm("patients.view_any_patient")
+
+
 def _snapshot():
     return sorted(
         Patient.objects.values_list("name", "birth_date", "primary__disease", "primary__diagnosed_on")

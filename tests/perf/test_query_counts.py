@@ -11,10 +11,12 @@ from django.test.utils import CaptureQueriesContext
 from demo.management.commands.generate_load_data import generate
 
 SHAPES = {"typical": (5, 3, 20), "heavy": (40, 8, 150)}
-# Pinned per page; the same for both shapes. Lower a number when a page gets cheaper.
-# review: constant but over issue 7's 20: the page reads the record (11 queries) and then again as the case
-# file its guidance evaluates (10), plus the release (3) and the evaluation kept with the case.
-PAGES = {"patient": 16, "review": 41, "meeting": 23, "guidance": 26}  # guidance: + its view audit row
+# Pinned per page; the same for both shapes and under issue 7's 20. Lower a number when a page gets cheaper.
+# The session is renewed by the first view and not written again within a minute (SessionActivityMiddleware).
+# review: the record is read once (the guidance is the evaluation kept with the case, built from that record);
+# guidance: the fragment reuses the latest evaluation and writes its view audit row.
+PAGES = {"patient": 13, "review": 19, "meeting": 19, "guidance": 15}
+QUERY_BUDGET = 20
 
 
 @pytest.fixture(params=list(SHAPES))
@@ -51,7 +53,7 @@ def _queries(client, url: str) -> int:
 @pytest.mark.parametrize("page", list(PAGES))
 def test_page_queries_constant_in_record_size(client, loaded, page):
     client.force_login(loaded.users["chair"])
-    assert _queries(client, _url(loaded, page)) == PAGES[page]
+    assert _queries(client, _url(loaded, page)) == PAGES[page] < QUERY_BUDGET
 
 
 def test_heavy_record_has_the_benchmark_size(loaded, shape):

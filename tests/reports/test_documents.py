@@ -318,27 +318,27 @@ def test_meeting_pack_queries_do_not_grow_with_cases(meeting, chair, django_asse
             render_to_string("pdf/case_summary.html", {**case, "printed_by": chair})
 
     add_case(1)
-    # agenda items + presenter + evaluation + release + evaluator, patients + primary, lesions, measurements,
+    # agenda items + presenter + evaluation + release + evaluator + patients + primary, lesions, measurements,
     # events, treated lesions, ki67, ecog, frailty, comorbidities, labs, decisions, decision lesions,
     # decision authors (unsigned: no signer query), board members
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(14):
         print_pack()
 
     for position in range(2, 6):
         add_case(position)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(14):
         print_pack()
 
 
 def test_meeting_pack_without_kept_evaluations_reads_the_case_file_once_per_case(
     meeting, chair, django_assert_max_num_queries
 ):
-    """Before the meeting no evaluation is kept with the cases: each case's record is read as a case file
-    (ten queries) and its latest evaluation looked up; the published release is read once per disease."""
+    """Before the meeting no evaluation is kept with the cases: each case's latest evaluation is looked up (its
+    case file comes from the record already loaded); the published release is read once per disease."""
     for position in range(1, 4):
         AgendaItemFactory(meeting=meeting, position=position, patient=acc_patient(name=f"P{position}", mrn=f"N{position:04d}"))
 
-    with django_assert_max_num_queries(15 + 3 * 11 + 3):
+    with django_assert_max_num_queries(14 + 3 * 1 + 3):
         documents.meeting_pack_context(meeting, user=chair, now=timezone.now())
 
 
@@ -365,8 +365,8 @@ def test_case_summary_queries_do_not_grow_with_the_record(chair, patient_of, dja
     patient = patient_of()
 
     # patient + primary, lesions, measurements, events, treated lesions, ki67, ecog, frailty, comorbidities,
-    # labs (for_record); the case file read (ten queries); the published release with parameters and rules;
+    # labs (for_record), from which the case file is built; the published release with parameters and rules;
     # the latest evaluation
-    with django_assert_num_queries(24):
+    with django_assert_num_queries(14):
         context = documents.case_summary_context(patient, user=chair, now=timezone.now())
         render_to_string("pdf/case_summary.html", {**context, "printed_by": chair})

@@ -27,6 +27,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.services import user_role_groups_sync
 from boards.models import AgendaItem, Board, BoardMembership, DiseaseFocus, Meeting, MeetingStatus, Role, Specialty
 from patients.models import (
     AblationSubtype,
@@ -301,6 +302,8 @@ def _board_and_meetings(rng, seed, users, patients, count, cases, today) -> tupl
         )
         for index, (name, user) in enumerate(users.items())
     )
+    for user in users.values():  # role groups follow board roles, as when memberships are added in the app
+        user_role_groups_sync(user=user, by=None)
     now = timezone.now()
     first = timezone.make_aware(dt.datetime.combine(today, dt.time(16, 0))) - dt.timedelta(weeks=count - 1)
     meetings = []
