@@ -266,6 +266,7 @@ class AgendaItemQuerySet(models.QuerySet):
         return (
             self.filter(meeting=meeting, position=position)
             .select_related("presenter", "evaluation__release", "evaluation__created_by", "patient__primary")
+            .defer("evaluation__facts")  # the record the evaluation read: stored, never shown
             .annotate(
                 # Where the case stands on the agenda, for "case k of n" and previous/next, in the same query.
                 agenda_count=Subquery(self._on_agenda(meeting).values("meeting").annotate(n=Count("id")).values("n")),

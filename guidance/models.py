@@ -312,8 +312,11 @@ class EvaluationQuerySet(models.QuerySet):
         raise RuntimeError("Evaluations are append-only.")
 
     def for_patient(self, patient) -> Self:
-        """A patient's evaluations with their release, newest first."""
-        return self.filter(patient=patient).select_related("release", "created_by").order_by("-created_at", "-id")
+        """A patient's evaluations with their release, newest first (without the stored record, which is not shown)."""
+        return (
+            self.filter(patient=patient).select_related("release", "created_by").defer("facts")
+            .order_by("-created_at", "-id")
+        )
 
 
 class Evaluation(models.Model):

@@ -16,6 +16,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, Prefetch, Q
 from django.urls import reverse
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -201,6 +203,22 @@ class ClinicalRecord(models.Model):
     @property
     def is_withdrawn(self) -> bool:
         return self.withdrawn_at is not None
+
+    def _get_FIELD_display(self, field) -> str:
+        """Django's get_<field>_display, with each field's labels built once per process, not once per call.
+
+        A heavy record's page shows about a thousand labels (event types, intents, organs); Django rebuilds the
+        field's whole choice dict for each of them.
+        """
+        labels = _CHOICE_LABELS.get(field)
+        if labels is None:
+            labels = _CHOICE_LABELS[field] = dict(make_hashable(field.flatchoices))
+        value = getattr(self, field.attname)
+        return force_str(labels.get(make_hashable(value), value), strings_only=True)
+
+
+# Model field → {value: label}, filled on first use (choices are fixed for the life of the process).
+_CHOICE_LABELS: dict = {}
 
 
 def view_any_patient_permissions(user) -> models.QuerySet:
