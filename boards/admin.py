@@ -73,7 +73,8 @@ class ServiceAdminForm(forms.ModelForm):
     saved_object = None
 
     def run_service(self, cleaned_data: dict):
-        raise NotImplementedError
+        """Save the row through its boards service and return it; each admin form below says which service."""
+        raise NotImplementedError(f"{type(self).__name__} must save through a boards service (run_service).")
 
     def clean(self):
         cleaned = super().clean()
