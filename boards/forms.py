@@ -137,9 +137,15 @@ class DecisionForm(forms.ModelForm):
             "departure_reason": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, lesions, **kwargs):
+    def __init__(self, *args, lesions, loaded_lesions=None, **kwargs):
+        """`lesions`: the patient's current lesions (checked on save); `loaded_lesions`: the same, already read."""
         super().__init__(*args, **kwargs)
         self.fields["lesions"].queryset = lesions
+        if loaded_lesions is not None:
+            # The case review has the record in hand: the checkboxes come from it, not from another query.
+            field = self.fields["lesions"]
+            field.choices = [(lesion.public_id, field.label_from_instance(lesion))
+                             for lesion in sorted(loaded_lesions, key=lambda lesion: lesion.label)]
         self.fields["recommendation"].error_messages["required"] = "Write the board's recommendation."
         self.fields["category"].error_messages["required"] = "Choose a category."
         if self.instance.pk and not self.is_bound:

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import cached_property
 
 from guidance import labels
 from guidance.modalities import SIZE_NOT_MEASURED
@@ -380,7 +381,9 @@ class Evaluation(models.Model):
         presentation = (self.output.get("scores") or {}).get("crlm_presentation")
         return presentation.replace("_", " ") if presentation else "not determined"
 
-    @property
+    # The views below are built once per evaluation object (a template reads each several times); an
+    # evaluation never changes after it is stored.
+    @cached_property
     def findings_by_category(self) -> list[tuple[str, list[dict]]]:
         """Findings grouped by category in the categories' fixed order, empty groups left out.
 
@@ -403,7 +406,7 @@ class Evaluation(models.Model):
             groups.append(("Other", others))
         return groups
 
-    @property
+    @cached_property
     def undetermined_entries(self) -> list[dict]:
         """Undetermined rules with, for each missing name, its label and where it is entered (labels.missing_entry)."""
         return [
@@ -411,7 +414,7 @@ class Evaluation(models.Model):
             for entry in self.output.get("undetermined", [])
         ]
 
-    @property
+    @cached_property
     def modality_rows(self) -> list[dict]:
         """One row per lesion: each modality's rating with its label and reasons, in a fixed column order.
 

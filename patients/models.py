@@ -14,9 +14,11 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q, StringAgg, Subquery, Value
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils.encoding import force_str
+from django.utils.functional import cached_property
 from django.utils.hashable import make_hashable
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -217,6 +219,7 @@ class ClinicalRecord(models.Model):
         return force_str(labels.get(make_hashable(value), value), strings_only=True)
 
 
+_NOT_ANNOTATED = object()
 # Model field → {value: label}, filled on first use (choices are fixed for the life of the process).
 _CHOICE_LABELS: dict = {}
 
@@ -292,9 +295,7 @@ def record_prefetches(prefix: str = "") -> list[Prefetch]:
         ),
         Prefetch(
             f"{prefix}events",
-            queryset=Event.objects.current()
-            .order_by("started_on", "id")
-            .prefetch_related(Prefetch("lesions", queryset=Lesion.objects.current().order_by("label"), to_attr="treated")),
+            queryset=Event.objects.current().annotate(treated_ids=treated_lesion_ids()).order_by("started_on", "id"),
             to_attr="current_events",
         ),
         Prefetch(f"{prefix}ki67_results", queryset=Ki67Result.objects.current().order_by("measured_on", "id"),
@@ -308,6 +309,16 @@ def record_prefetches(prefix: str = "") -> list[Prefetch]:
         Prefetch(f"{prefix}lab_results", queryset=LabResult.objects.current().order_by("taken_on", "id"),
                  to_attr="current_labs"),
     ]
+
+
+def treated_lesion_ids() -> Subquery:
+    """The ids of an event's treated lesions, comma-separated, as an annotation of events (see Event.treated).
+
+    One column of the events' own query: prefetching the many-to-many relation instead cost a heavy record
+    more than loading all its events (a related manager per event and a lesion instance per link; issue 7).
+    """
+    links = Event.lesions.through.objects.filter(event_id=OuterRef("pk")).order_by().values("event_id")
+    return Subquery(links.annotate(ids=StringAgg(Cast("lesion_id", models.CharField()), Value(","))).values("ids"))
 
 
 class Patient(ClinicalRecord):
@@ -558,6 +569,23 @@ class Event(ClinicalRecord):
     @property
     def is_systemic(self) -> bool:
         return self.type in SYSTEMIC_EVENT_TYPES
+
+    @cached_property
+    def treated(self) -> list[Lesion]:
+        """The current lesions this event treated, by label.
+
+        Loaded with `Patient.objects.for_record()`, these are the record's own lesion objects, found through the
+        `treated_ids` annotation without a query; otherwise they are read.
+        """
+        ids = getattr(self, "treated_ids", _NOT_ANNOTATED)
+        loaded = ids is not _NOT_ANNOTATED and Event._meta.get_field("patient").is_cached(self)
+        if not loaded or not hasattr(self.patient, "current_lesions"):
+            return list(self.lesions.current().order_by("label"))
+        if not ids:
+            return []
+        wanted = {int(lesion_id) for lesion_id in ids.split(",")}
+        return sorted((lesion for lesion in self.patient.current_lesions if lesion.pk in wanted),
+                      key=lambda lesion: lesion.label)
 
 
 class LabResult(ClinicalRecord):

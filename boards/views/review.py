@@ -48,9 +48,11 @@ def _decision_context(request: HttpRequest, agenda_item: AgendaItem, membership,
     can_edit = policies.can_edit_decision(agenda_item, decision, membership)
     can_amend = decision is not None and policies.can_amend_decision(decision, membership)
     lesions = patient.lesions.current().order_by("label")
+    # Loaded with the case (AgendaItem.objects.for_review), the lesions need no query of their own.
+    loaded = getattr(patient, "current_lesions", None)
     form = extra.pop("form", None)
     if form is None and can_edit:
-        form = DecisionForm(instance=decision, lesions=lesions)
+        form = DecisionForm(instance=decision, lesions=lesions, loaded_lesions=loaded)
     return {
         "meeting": meeting,
         "membership": membership,
@@ -63,7 +65,7 @@ def _decision_context(request: HttpRequest, agenda_item: AgendaItem, membership,
         "is_chair": membership is not None and membership.is_chair,
         "can_amend": can_amend,
         "amend_form": extra.pop("amend_form", None),
-        "blank_amend_form": DecisionForm(lesions=lesions) if can_amend else None,
+        "blank_amend_form": DecisionForm(lesions=lesions, loaded_lesions=loaded) if can_amend else None,
         "kept_evaluation": agenda_item.evaluation,
         **attendance,
         **extra,

@@ -1,32 +1,34 @@
-"""Links to a record's rows, built without reversing the URL once per row (a heavy record has hundreds)."""
-
-from uuid import UUID
+"""Template tags of the record: row links (patients/links.py) and its long lists (patients/rows.py)."""
 
 from django import template
-from django.urls import reverse
+
+from patients import links, rows
 
 register = template.Library()
 
-_PLACEHOLDER = str(UUID(int=0))
-
-
-def _pattern(patient, name: str, kind: str) -> str:
-    """Reverse `name` once per patient and kind (the record id left as a placeholder) and remember it."""
-    cache = patient.__dict__.setdefault("_record_url_patterns", {})
-    key = (name, kind)
-    if key not in cache:
-        args = [patient.public_id, kind] + ([_PLACEHOLDER] if name == "patients:record-edit" else [])
-        cache[key] = reverse(name, args=args)
-    return cache[key]
+register.simple_tag(links.record_edit_url)
+register.simple_tag(links.record_create_url)
 
 
 @register.simple_tag
-def record_edit_url(patient, kind: str, record) -> str:
-    """The same URL as {% url 'patients:record-edit' patient.public_id kind record.public_id %}."""
-    return _pattern(patient, "patients:record-edit", kind).replace(_PLACEHOLDER, str(record.public_id))
+def measurement_items(patient, measurements, editable=False):
+    """A lesion's measurements as `<li>`, with Edit links when editable."""
+    return rows.measurement_items(patient, measurements, bool(editable))
 
 
 @register.simple_tag
-def record_create_url(patient, kind: str) -> str:
-    """The same URL as {% url 'patients:record-create' patient.public_id kind %}."""
-    return _pattern(patient, "patients:record-create", kind)
+def event_rows(patient, editable=False):
+    """The rows of the patient page's events table."""
+    return rows.event_rows(patient, bool(editable))
+
+
+@register.simple_tag
+def review_event_rows(events):
+    """The rows of the case review's "All events" table."""
+    return rows.review_event_rows(events)
+
+
+@register.simple_tag
+def review_treatment_items(events):
+    """The case review's treatments as `<li>`."""
+    return rows.review_treatment_items(events)

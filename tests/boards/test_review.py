@@ -7,7 +7,9 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from boards.forms import DecisionForm
 from boards.models import AgendaItem, Decision, MeetingStatus
+from patients.models import Patient
 from tests.boards.factories import AgendaItemFactory, AttendanceFactory, DecisionFactory, MeetingFactory
 from tests.factories import EventFactory, LesionFactory, MeasurementFactory
 from tests.guidance.db_factories import crc_patient
@@ -257,3 +259,20 @@ def test_meeting_review_board_inputs_without_javascript_redirect_back_and_stay_k
     assert AgendaItem.objects.get().evaluation.board_inputs["resectability"] == "marginally_resectable"
     assert "Resectability: marginally resectable" in page  # the case's own inputs, not the URL, carry them
     assert '<option value="marginally_resectable" selected>' in page
+
+
+def test_decision_form_lesions_from_the_loaded_record_render_as_the_queried_ones(db):
+    """The review builds the lesion checkboxes from the record it has loaded; they are those of the queryset."""
+    patient = crc_patient(name="Carl Colon")
+    LesionFactory(patient=patient, label="A0")
+    decision = DecisionFactory(agenda_item=AgendaItemFactory(patient=patient))
+    decision.lesions.set(patient.lesions.filter(label="A0"))
+    lesions = patient.lesions.current().order_by("label")
+    loaded = Patient.objects.for_record().get(pk=patient.pk).current_lesions
+
+    queried = DecisionForm(instance=decision, lesions=lesions)
+    from_record = DecisionForm(instance=decision, lesions=lesions, loaded_lesions=loaded)
+
+    assert len(loaded) > 2
+    assert str(from_record["lesions"]) == str(queried["lesions"])
+    assert str(from_record["lesions"]).count("checked") == 1

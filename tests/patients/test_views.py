@@ -260,9 +260,9 @@ def test_patient_detail_query_count_does_not_grow(client_logged_in, django_asser
     ComorbidityFactory(patient=patient)
     _heavy(patient, 1)
     client_logged_in.get(patient.get_absolute_url())  # renews the session (not written again within a minute)
-    # session, user, patient+primary, lesions, measurements, events, treated lesions of events,
+    # session, user, patient+primary, lesions, measurements, events (with their treated lesions' ids),
     # Ki-67, ECOG, frailty, comorbidities, labs, audit insert (patient.viewed)
-    expected = 13
+    expected = 12
     with django_assert_num_queries(expected):
         response = client_logged_in.get(patient.get_absolute_url())
     assert response.content.decode().count('<th scope="row">Q') == 1

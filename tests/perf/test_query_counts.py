@@ -15,7 +15,7 @@ SHAPES = {"typical": (5, 3, 20), "heavy": (40, 8, 150)}
 # The session is renewed by the first view and not written again within a minute (SessionActivityMiddleware).
 # review: the record is read once (the guidance is the evaluation kept with the case, built from that record);
 # guidance: the fragment reuses the latest evaluation and writes its view audit row.
-PAGES = {"patient": 13, "review": 19, "meeting": 19, "guidance": 15}
+PAGES = {"patient": 12, "review": 17, "meeting": 18, "guidance": 15}
 QUERY_BUDGET = 20
 
 

@@ -319,14 +319,14 @@ def test_meeting_pack_queries_do_not_grow_with_cases(meeting, chair, django_asse
 
     add_case(1)
     # agenda items + presenter + evaluation + release + evaluator + patients + primary, lesions, measurements,
-    # events, treated lesions, ki67, ecog, frailty, comorbidities, labs, decisions, decision lesions,
-    # decision authors (unsigned: no signer query), board members
-    with django_assert_num_queries(14):
+    # events (with their treated lesions' ids), ki67, ecog, frailty, comorbidities, labs, decisions, decision
+    # lesions, decision authors (unsigned: no signer query), board members
+    with django_assert_num_queries(13):
         print_pack()
 
     for position in range(2, 6):
         add_case(position)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(13):
         print_pack()
 
 
@@ -338,7 +338,7 @@ def test_meeting_pack_without_kept_evaluations_reads_the_case_file_once_per_case
     for position in range(1, 4):
         AgendaItemFactory(meeting=meeting, position=position, patient=acc_patient(name=f"P{position}", mrn=f"N{position:04d}"))
 
-    with django_assert_max_num_queries(14 + 3 * 1 + 3):
+    with django_assert_max_num_queries(13 + 3 * 1 + 3):
         documents.meeting_pack_context(meeting, user=chair, now=timezone.now())
 
 
@@ -364,9 +364,9 @@ def test_outcomes_queries_do_not_grow_with_cases(held_meeting, chair, django_ass
 def test_case_summary_queries_do_not_grow_with_the_record(chair, patient_of, django_assert_num_queries):
     patient = patient_of()
 
-    # patient + primary, lesions, measurements, events, treated lesions, ki67, ecog, frailty, comorbidities,
-    # labs (for_record), from which the case file is built; the published release with parameters and rules;
-    # the latest evaluation
-    with django_assert_num_queries(14):
+    # patient + primary, lesions, measurements, events (with their treated lesions' ids), ki67, ecog, frailty,
+    # comorbidities, labs (for_record), from which the case file is built; the published release with
+    # parameters and rules; the latest evaluation
+    with django_assert_num_queries(13):
         context = documents.case_summary_context(patient, user=chair, now=timezone.now())
         render_to_string("pdf/case_summary.html", {**context, "printed_by": chair})
