@@ -9,11 +9,12 @@ The tables around the rows (headers, captions, empty states) stay in the templat
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from patients.models import Event, Lesion, Measurement, Patient
-from patients.links import record_edit_url
+from patients.links import record_create_url, record_edit_url
 
 
 def size(value: Decimal) -> str:
@@ -42,6 +43,96 @@ def measurement_items(patient: Patient, measurements: list[Measurement], editabl
             url = escape(record_edit_url(patient, "measurement", measurement))
             text += " " + _edit_link(url, "editor-lesions", f"measurement of {measured_on}")
         parts.append(f"<li>{text}</li>")
+    return mark_safe("\n".join(parts))
+
+
+def _trend(measurements: list[Measurement], unit: str) -> str:
+    """Latest size against the one before: an arrow (with its words for screen readers) and the previous size."""
+    if len(measurements) < 2:
+        return '<span class="none-recorded">–</span>'
+    latest, previous = measurements[-1].size_mm, measurements[-2].size_mm
+    if latest > previous:
+        arrow = '<span aria-hidden="true">↑</span><span class="visually-hidden">larger than</span>'
+    elif latest < previous:
+        arrow = '<span aria-hidden="true">↓</span><span class="visually-hidden">smaller than</span>'
+    else:
+        arrow = '<span aria-hidden="true">→</span><span class="visually-hidden">same as</span>'
+    return f'{arrow} <span class="previous">{size(previous)}{unit}</span>'
+
+
+def review_lesion_rows(lesions: list[Lesion]) -> SafeString:
+    """The rows of the case review's lesions table: label, organ, detected, latest size, trend, status."""
+    parts = []
+    for lesion in lesions:
+        measurements = lesion.current_measurements
+        organ = escape(lesion.get_organ_display()) + (" (regional node)" if lesion.regional_node else "")
+        if measurements:
+            latest = measurements[-1]
+            latest_size = (f"<strong>{size(latest.size_mm)} mm</strong> "
+                           f'<span class="date">{latest.measured_on.isoformat()}</span>')
+        else:
+            latest_size = '<span class="none-recorded">no size</span>'
+        status = f"removed {lesion.removed_on.year}" if lesion.removed_on else "<strong>active</strong>"
+        parts.append(
+            f'<tr id="lesion-{lesion.public_id}"><th scope="row">{escape(lesion.label)}</th><td>{organ}</td>'
+            f'<td class="date">{lesion.detected_on.isoformat()}</td><td class="number">{latest_size}</td>'
+            f'<td class="trend">{_trend(measurements, "")}</td><td>{status}</td></tr>'
+        )
+    return mark_safe("\n".join(parts))
+
+
+def withdrawn_note(row) -> str:
+    """Who withdrew a row, when (local time) and why, as `patients/_record.html#withdrawn_note` says it."""
+    by = row.withdrawn_by.get_full_name() or row.withdrawn_by.username
+    at = timezone.localtime(row.withdrawn_at).strftime("%Y-%m-%d %H:%M")
+    return f'<span class="withdrawn-note">Withdrawn by {escape(by)} on {at}: {escape(row.withdrawn_reason)}</span>'
+
+
+def lesion_rows(patient: Patient, editable: bool, show_withdrawn: bool) -> SafeString:
+    """The patient page's current lesions: one row each, then a row with its measurements (Edit links when
+    editable; withdrawn ones struck through when shown)."""
+    parts = []
+    add_size = escape(record_create_url(patient, "measurement")) if editable else ""
+    for lesion in patient.current_lesions:
+        measurements = lesion.current_measurements
+        label = escape(lesion.label)
+        note = f'<div class="note">{escape(lesion.note)}</div>' if lesion.note else ""
+        if measurements:
+            latest = measurements[-1]
+            latest_size = (f"<strong>{size(latest.size_mm)} mm</strong> "
+                           f'<span class="date">{latest.measured_on.isoformat()}</span>')
+        else:
+            latest_size = '<span class="none-recorded">no size</span>'
+        if lesion.removed_on:
+            status = f"removed ({escape(lesion.get_removal_display().lower())}, {lesion.removed_on.isoformat()})"
+        else:
+            status = "active"
+        parts.append(
+            f'<tr id="lesion-{lesion.public_id}"><th scope="row">{label}</th>'
+            f"<td>{escape(lesion.get_organ_display())}{note}</td><td>{'yes' if lesion.regional_node else 'no'}</td>"
+            f'<td>{lesion.detected_on.isoformat()}</td><td class="number latest-size">{latest_size}</td>'
+            f'<td class="trend">{_trend(measurements, " mm")}</td><td>{status}</td>'
+        )
+        if editable:
+            new_url = f"{add_size}?lesion={lesion.public_id}"
+            edit_url = escape(record_edit_url(patient, "lesion", lesion))
+            parts.append(
+                f'<td class="row-actions"><a href="{new_url}" hx-get="{new_url}" hx-target="#editor-lesions" '
+                f'hx-swap="outerHTML">Add size<span class="visually-hidden"> to {label}</span></a> '
+                + _edit_link(edit_url, "editor-lesions", f"lesion {label}") + "</td>"
+            )
+        parts.append("</tr>")
+        withdrawn = getattr(lesion, "withdrawn_measurements", []) if show_withdrawn else []
+        if editable and measurements or withdrawn:
+            items = [measurement_items(patient, measurements, editable)]
+            items += [f'<li class="withdrawn"><del>{row.measured_on.isoformat()}: {size(row.size_mm)} mm</del> '
+                      f"{withdrawn_note(row)}</li>" for row in withdrawn]
+            count = len(measurements)
+            parts.append(
+                f'<tr class="measurements-row"><td colspan="{8 if editable else 7}"><details><summary>{count} '
+                f'measurement{"" if count == 1 else "s"} of {label}</summary><ul class="measurements">'
+                + "\n".join(item for item in items if item) + "</ul></details></td></tr>"
+            )
     return mark_safe("\n".join(parts))
 
 

@@ -32,3 +32,15 @@ def review_event_rows(events):
 def review_treatment_items(events):
     """The case review's treatments as `<li>`."""
     return rows.review_treatment_items(events)
+
+
+@register.simple_tag
+def review_lesion_rows(lesions):
+    """The rows of the case review's lesions table."""
+    return rows.review_lesion_rows(lesions)
+
+
+@register.simple_tag
+def lesion_rows(patient, editable=False, show_withdrawn=False):
+    """The rows of the patient page's lesions table, each with its measurements."""
+    return rows.lesion_rows(patient, bool(editable), bool(show_withdrawn))

@@ -7,6 +7,7 @@ Row links, choice labels, treated lesions from the events' annotation, and the l
 import datetime as dt
 from decimal import Decimal
 
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from patients import rows
@@ -104,3 +105,14 @@ def test_measurement_items_link_each_measurement_when_editable(db):
 
     assert f'<a href="{url}" hx-get="{url}" hx-target="#editor-lesions"' in html
     assert '<span class="visually-hidden"> measurement of 2021-03-01</span>' in html
+
+
+def test_withdrawn_note_is_the_templates(db):
+    measurement = MeasurementFactory(withdrawn_at=dt.datetime(2024, 5, 1, 22, 30, tzinfo=dt.UTC), withdrawn_reason="<typo>")
+    measurement.withdrawn_by = measurement.created_by
+
+    in_template = render_to_string("patients/_record.html#withdrawn_note", {"row": measurement}).strip()
+
+    assert rows.withdrawn_note(measurement) == in_template
+    assert "2024-05-02 00:30" in in_template  # local time (Europe/Zurich), reason escaped
+    assert "&lt;typo&gt;" in in_template
