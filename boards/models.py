@@ -11,7 +11,7 @@ from typing import Self
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Prefetch, Q, Subquery
+from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -257,9 +257,18 @@ class AgendaItemQuerySet(models.QuerySet):
             .order_by("position", "id")
         )
 
-    @staticmethod
-    def _on_agenda(meeting: Meeting) -> models.QuerySet:
-        return AgendaItem.objects.filter(meeting=meeting).order_by()
+    def place_on_agenda(self, meeting: Meeting, position: int) -> dict:
+        """Where the case at `position` stands: count, its index (1-based), previous and next positions or None.
+
+        One query of the agenda's positions: cheaper to build and run than four subqueries of the item's own.
+        """
+        positions = list(self.filter(meeting=meeting).order_by("position").values_list("position", flat=True))
+        earlier = [other for other in positions if other < position]
+        later = [other for other in positions if other > position]
+        return {
+            "count": len(positions), "index": len(earlier) + (position in positions),
+            "previous_position": earlier[-1] if earlier else None, "next_position": later[0] if later else None,
+        }
 
     def for_review(self, meeting: Meeting, position: int) -> Self:
         """The agenda item at a position with its record, decisions and evaluation, for the case review."""
@@ -267,20 +276,6 @@ class AgendaItemQuerySet(models.QuerySet):
             self.filter(meeting=meeting, position=position)
             .select_related("presenter", "evaluation__release", "evaluation__created_by", "patient__primary")
             .defer("evaluation__facts")  # the record the evaluation read: stored, never shown
-            .annotate(
-                # Where the case stands on the agenda, for "case k of n" and previous/next, in the same query.
-                agenda_count=Subquery(self._on_agenda(meeting).values("meeting").annotate(n=Count("id")).values("n")),
-                agenda_index=Subquery(
-                    self._on_agenda(meeting).filter(position__lte=position).values("meeting")
-                    .annotate(n=Count("id")).values("n")
-                ),
-                previous_position=Subquery(
-                    self._on_agenda(meeting).filter(position__lt=position).order_by("-position").values("position")[:1]
-                ),
-                next_position=Subquery(
-                    self._on_agenda(meeting).filter(position__gt=position).order_by("position").values("position")[:1]
-                ),
-            )
             .prefetch_related(
                 *record_prefetches("patient__"),
                 Prefetch(

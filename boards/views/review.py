@@ -87,10 +87,7 @@ def _review_context(request: HttpRequest, meeting: Meeting, position: int, **ext
         "age": patient.age_on(day),
         "timeline": build_timeline(patient, today=day),
         "position": position,
-        "count": agenda_item.agenda_count,
-        "index": agenda_item.agenda_index,
-        "previous_position": agenda_item.previous_position,
-        "next_position": agenda_item.next_position,
+        **AgendaItem.objects.place_on_agenda(meeting, position),
     }
 
 

@@ -276,3 +276,14 @@ def test_decision_form_lesions_from_the_loaded_record_render_as_the_queried_ones
     assert len(loaded) > 2
     assert str(from_record["lesions"]) == str(queried["lesions"])
     assert str(from_record["lesions"]).count("checked") == 1
+
+
+def test_place_on_agenda_counts_positions_with_gaps(db, meeting):
+    for position in (2, 5, 9):
+        AgendaItemFactory(meeting=meeting, position=position)
+    AgendaItemFactory(position=3)  # another meeting's
+
+    assert AgendaItem.objects.place_on_agenda(meeting, 5) == {
+        "count": 3, "index": 2, "previous_position": 2, "next_position": 9}
+    assert AgendaItem.objects.place_on_agenda(meeting, 2)["previous_position"] is None
+    assert AgendaItem.objects.place_on_agenda(meeting, 9)["next_position"] is None

@@ -359,13 +359,13 @@ def test_meeting_review_queries_do_not_grow(as_user, quorate, chair, django_asse
     decision.lesions.set(patient.lesions.all())
     client = as_user(chair)
     client.get(review_url(quorate))
-    # session, user, meeting+board, membership, agenda item+presenter+evaluation+release+patient+primary with
-    # its place on the agenda, lesions, measurements, events (with their treated lesions' ids), Ki-67, ECOG,
+    # session, user, meeting+board, membership, agenda item+presenter+evaluation+release+patient+primary, the
+    # agenda's positions (its place on the agenda), lesions, measurements, events (with their treated lesions' ids), Ki-67, ECOG,
     # frailty, comorbidities, labs, decisions, decision lesions; the guidance shown (boards.case_review) is the
     # evaluation kept with the case, from the record already loaded (no query); attendance+user, audit row,
     # attendance form users; the decision form's lesions are the record's (the session is not rewritten
     # within a minute)
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         client.get(review_url(quorate))
 
     for n in range(2, 12):
@@ -375,7 +375,7 @@ def test_meeting_review_queries_do_not_grow(as_user, quorate, chair, django_asse
         AgendaItemFactory(meeting=quorate, position=n)
     decision.lesions.set(patient.lesions.all())
     client.get(review_url(quorate))  # the record changed: a new evaluation is made and kept once
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         client.get(review_url(quorate))
 
 
