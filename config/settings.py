@@ -73,6 +73,10 @@ def parse_database_url(url: str) -> dict:
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
             "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60),
+            # Form choices (board members, presenters) are read with QuerySet.iterator(): a server-side cursor
+            # would cost three round trips (declare, fetch, close) for a few rows; nothing here streams large
+            # results. Also what transaction-pooling proxies (PgBouncer) need.
+            "DISABLE_SERVER_SIDE_CURSORS": True,
             "OPTIONS": options,
         }
     raise ImproperlyConfigured(
