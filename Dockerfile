@@ -22,4 +22,5 @@ RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput -v0 \
  && mkdir -p /data/media && chown oligoboard /data/media
 USER oligoboard
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--no-control-socket"]
+# Workers and threads: gunicorn.conf.py (WEB_CONCURRENCY, GUNICORN_THREADS).
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000"]

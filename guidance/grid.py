@@ -5,7 +5,8 @@ was a fifth of the case review's rendering (issue 7). The markup is what `guidan
 wrote; every text is escaped.
 """
 
-from django.utils.html import escape
+from html import escape  # the standard library's: Django's adds a lazy-string check per call
+
 from django.utils.safestring import SafeString, mark_safe
 
 SIZE_NOTE = '<small class="size-note">size to be confirmed: the rating assumes nothing about it</small>'

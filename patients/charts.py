@@ -239,7 +239,7 @@ def _lines_chart(measured, start: date, end: date, largest: Decimal, step: int, 
         points = [
             ChartPoint(x=x_of(m.measured_on), y=y_of(m.size_mm),
                        path=shape_path(shape, x_of(m.measured_on), y_of(m.size_mm), 4.5),
-                       title=f"{lesion.label}: {m.size_mm.normalize():f} mm on {m.measured_on:%Y-%m-%d}")
+                       title=f"{lesion.label}: {m.size_mm.normalize():f} mm on {m.measured_on.isoformat()}")
             for m in lesion.current_measurements
         ]
         # The lesion label identifies the line; its organ is added when the whole text fits.
@@ -293,7 +293,7 @@ def _panels_chart(measured, start: date, end: date, top_mm: int) -> SizeChart:
             points_path=" ".join(dot_path(x, y, 2.2) for x, y in coordinates),
             grid_path=grid,
             tooltip=f"{lesion.label}: " + "; ".join(
-                f"{m.size_mm.normalize():f} mm on {m.measured_on:%Y-%m-%d}" for m in measurements),
+                f"{m.size_mm.normalize():f} mm on {m.measured_on.isoformat()}" for m in measurements),
         ))
     bottom = TOP + rows * (PANEL_HEIGHT + 8) - 8
     # A year label at a panel's edge is aligned to the edge, so that it is not cut or run into the next column.
@@ -335,7 +335,7 @@ def build_size_chart(patient: Patient, *, start: date | None = None, end: date |
                "latest size (the timeline and the lesions table give its organ).")
     chart.title = title
     chart.description = (
-        f"{len(measured)} lesions measured between {min(days):%Y-%m-%d} and {max(days):%Y-%m-%d}; "
+        f"{len(measured)} lesions measured between {min(days).isoformat()} and {max(days).isoformat()}; "
         f"largest {largest.normalize():f} mm. {how} The lesions table lists every measurement."
     )
     return chart

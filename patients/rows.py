@@ -8,13 +8,13 @@ The tables around the rows (headers, captions, empty states) stay in the templat
 
 from collections.abc import Iterable
 from decimal import Decimal
+from html import escape  # the standard library's: Django's adds a lazy-string check per call
 
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from patients.models import Event, Lesion, Measurement, Patient
 from patients.links import record_create_url, record_edit_url
+from patients.models import Event, Lesion, Measurement, Patient
 
 
 def size(value: Decimal) -> str:

@@ -6,7 +6,8 @@ used to write: every text is escaped, numbers are written as Python writes them 
 The printed drawing keeps its template: it is already a few paths per lane (see `Lane.bar_fills`).
 """
 
-from django.utils.html import escape
+from html import escape  # the standard library's: Django's adds a lazy-string check per call
+
 from django.utils.safestring import SafeString, mark_safe
 
 from patients.timeline import Bar, Lane, Timeline

@@ -183,10 +183,10 @@ class EventGroup:
     def dates(self) -> str:
         """"2016-06-27 – 2016-10-10", "2022-09-01 – ongoing", or the one day."""
         if self.open_ended:
-            return f"{self.started_on:%Y-%m-%d} – ongoing"
+            return f"{self.started_on.isoformat()} – ongoing"
         if self.ended_on and self.ended_on != self.started_on:
-            return f"{self.started_on:%Y-%m-%d} – {self.ended_on:%Y-%m-%d}"
-        return f"{self.started_on:%Y-%m-%d}"
+            return f"{self.started_on.isoformat()} – {self.ended_on.isoformat()}"
+        return f"{self.started_on.isoformat()}"
 
     @cached_property
     def description(self) -> str:
@@ -219,11 +219,11 @@ class EventGroup:
             parts.append(f"{self.count} cycles")
         if event.recist_overall:
             parts.append(f"RECIST {event.recist_overall}")
-        when = f"{self.started_on:%Y-%m-%d}"
+        when = f"{self.started_on.isoformat()}"
         if self.open_ended:
             when += " to today (ongoing)"
         elif self.ended_on and self.ended_on != self.started_on:
-            when += f" to {self.ended_on:%Y-%m-%d}"
+            when += f" to {self.ended_on.isoformat()}"
         return f"{', '.join(parts)}: {when}"
 
 
@@ -508,7 +508,7 @@ class Timeline:
 
     @property
     def today_label(self) -> str:
-        return f"today {self.today:%Y-%m-%d}"
+        return f"today {self.today.isoformat()}"
 
     @property
     def today_label_anchor(self) -> str:
@@ -590,7 +590,7 @@ def _milestone_lane(patient: Patient, primary, scale: _Scale, y: float) -> Lane:
         shape_y = y + 6 + (row_count - row) * MILESTONE_ROW_HEIGHT - MILESTONE_ROW_HEIGHT / 2
         lane.markers.append(Marker(
             x=x, y=shape_y, letter=letter, label_x=round(x + 8, 1), label_y=round(shape_y + 5, 1), shape=shape,
-            path=shape_path(shape, x, shape_y), title=f"{name}: {day:%Y-%m-%d}",
+            path=shape_path(shape, x, shape_y), title=f"{name}: {day.isoformat()}",
         ))
     return lane
 
@@ -709,12 +709,12 @@ def _lesion_lane(lesion, treatments, scale, today_x, y, *, compact: bool) -> Lan
     if lesion.removed_on:
         x2 = max(scale.x(lesion.removed_on), x1 + 2)
         end_label = REMOVAL_LETTERS.get(lesion.removal, lesion.removal)
-        title = (f"{lesion} detected {lesion.detected_on:%Y-%m-%d}, "
-                 f"{lesion.get_removal_display().lower()} {lesion.removed_on:%Y-%m-%d}")
+        title = (f"{lesion} detected {lesion.detected_on.isoformat()}, "
+                 f"{lesion.get_removal_display().lower()} {lesion.removed_on.isoformat()}")
     else:
         x2 = max(today_x, x1 + 2)
         end_label = ""
-        title = f"{lesion} detected {lesion.detected_on:%Y-%m-%d}, active"
+        title = f"{lesion} detected {lesion.detected_on.isoformat()}, active"
     lane.span = Span(x1=x1, x2=x2, y=middle, open_ended=not lesion.removed_on,
                      arrow="" if lesion.removed_on else _arrow(x2, middle, 1),
                      end_label="" if compact else end_label, title=title)
@@ -729,7 +729,7 @@ def _lesion_lane(lesion, treatments, scale, today_x, y, *, compact: bool) -> Lan
         if text:
             last_label_left = x - width / 2
         points.append(Point(x=x, y=middle, label=text,
-                            title=f"{lesion.label}: {size} mm on {measurement.measured_on:%Y-%m-%d}"))
+                            title=f"{lesion.label}: {size} mm on {measurement.measured_on.isoformat()}"))
     lane.points = points[::-1]
     # ▼ below the line in a full lane (sizes are above it), pointing down at the line in a compact one.
     marker_y = middle - 5 if compact else middle + 6

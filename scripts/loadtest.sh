@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Load test of a meeting (`make loadtest`): gunicorn (2 workers) on 127.0.0.1:${LOAD_PORT:-8017} against
-# PostgreSQL filled by generate_load_data; locust (headless, ${LOAD_SECONDS:-30} s) runs 25 members reading
-# the case review and its guidance fragment while the chair records decisions. Loopback only.
+# Load test of a meeting (`make loadtest`): gunicorn as deployed (gunicorn.conf.py: 2 workers × 4 threads)
+# on 127.0.0.1:${LOAD_PORT:-8017} against PostgreSQL filled by generate_load_data; locust (headless,
+# ${LOAD_SECONDS:-30} s) runs 25 members reading the case review and its guidance fragment while the chair
+# records decisions. Loopback only.
 # Prints one line per figure (`name value unit`: throughput, p50/p95/p99, errors) and writes
 # bench-results/loadtest.json. locust comes from the `bench` extra of pyproject.toml (`make loadtest`
 # installs it). Database: $LOAD_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/oligoboard_load
@@ -29,7 +30,7 @@ items = meeting.agenda_items.order_by('position').select_related('patient')
 print(meeting.public_id, ','.join(str(item.patient.public_id) for item in items))")
 export MEETING PATIENTS USER_PREFIX=load1- LOAD_FIGURES=$WORKDIR/meeting.json
 
-$BIN/gunicorn config.wsgi --workers 2 --no-control-socket --bind "127.0.0.1:$PORT" --log-level warning &
+$BIN/gunicorn config.wsgi --bind "127.0.0.1:$PORT" --log-level warning &
 GUNICORN=$!
 trap 'kill $GUNICORN 2>/dev/null; wait $GUNICORN 2>/dev/null || true; rm -rf "$WORKDIR"' EXIT
 for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/accounts/login/" && break; sleep 0.2; done
