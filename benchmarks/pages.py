@@ -5,8 +5,9 @@ Run: DATABASE_URL=... .venv/bin/python -m benchmarks.pages --label sqlite --out 
 and filled by generate_load_data. Prints one line per figure, `name value unit`, and writes them as JSON.
 
 Pages are requested in-process with Django's test client (DEBUG off, production middleware); each page's
-median is divided by the median of a trivial template view measured in the same run: the site layout (base.html) with one
-paragraph, for the same signed-in user (benchmarks/urls.py).
+median is divided by the median of a trivial template view timed alternately with it (request by request, so that
+both see the machine in the same state): the site layout (base.html) with one paragraph, for the same signed-in
+user (benchmarks/urls.py).
 """
 
 import argparse
@@ -75,7 +76,25 @@ def get(client: Client, url: str, **headers):
     return request
 
 
-def page_figures(name: str, request, trivial_ms: float) -> int:
+def interleaved(page, trivial, runs: int = REQUESTS) -> tuple[list[float], list[float]]:
+    """Time the page and the trivial view alternately, so that both see the machine in the same state.
+
+    On a shared machine the speed drifts by tens of percent within a minute; a yardstick timed before all
+    the pages made the ratios drift with it. Served right after a page, the trivial view is slower than served
+    over and over (about 1.5x: caches and the allocator hold the page's work), so its own median is printed too.
+    """
+    for function in (page, trivial, page, trivial):
+        function()
+    page_ms, trivial_ms = [], []
+    for _ in range(runs):
+        for function, values in ((page, page_ms), (trivial, trivial_ms)):
+            started = time.perf_counter()
+            function()
+            values.append((time.perf_counter() - started) * 1000)
+    return sorted(page_ms), sorted(trivial_ms)
+
+
+def page_figures(name: str, request, trivial) -> int:
     count = [0]
 
     def counter(execute, sql, params, many, context):
@@ -85,11 +104,12 @@ def page_figures(name: str, request, trivial_ms: float) -> int:
     request()  # the first view renews the session and may store an evaluation; the pages' steady state is counted
     with connection.execute_wrapper(counter):
         request()
-    values = timings(request)
+    values, yardstick = interleaved(request, trivial)
     median = statistics.median(values)
     figure(f"{name}_median", median, "ms")
     figure(f"{name}_p95", p95(values), "ms")
-    figure(f"{name}_ratio", median / trivial_ms, "x")
+    figure(f"{name}_trivial_alongside_median", statistics.median(yardstick), "ms")
+    figure(f"{name}_ratio", median / statistics.median(yardstick), "x")
     figure(f"{name}_queries", count[0], "queries")
     return count[0]
 
@@ -111,8 +131,8 @@ def main() -> None:
 
     trivial_client = Client()
     trivial_client.force_login(data["typical"].users["chair"])
-    trivial_ms = statistics.median(timings(get(trivial_client, "/__bench__/trivial/"), runs=100))
-    figure("trivial_view_median", trivial_ms, "ms")
+    trivial = get(trivial_client, "/__bench__/trivial/")
+    figure("trivial_view_median", statistics.median(timings(trivial, runs=100)), "ms")
 
     queries: dict[str, dict[str, int]] = {}
     as_of = timezone.localdate()
@@ -127,7 +147,7 @@ def main() -> None:
             "guidance_fragment": get(client, f"/guidance/patients/{patient.public_id}/", HX_Request="true"),
         }
         for page, request in pages.items():
-            queries.setdefault(page, {})[name] = page_figures(f"{page}_{name}", request, trivial_ms)
+            queries.setdefault(page, {})[name] = page_figures(f"{page}_{name}", request, trivial)
 
         release = services.release_current(facts.disease_of(facts.case_dict_for(patient)))
         parameters, rules = services.release_engine_inputs(release)
