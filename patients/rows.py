@@ -60,18 +60,20 @@ def _trend(measurements: list[Measurement], unit: str) -> str:
     return f'{arrow} <span class="previous">{size(previous)}{unit}</span>'
 
 
+def _latest_size(measurements: list[Measurement]) -> str:
+    if not measurements:
+        return '<span class="none-recorded">no size</span>'
+    latest = measurements[-1]
+    return f'<strong>{size(latest.size_mm)} mm</strong> <span class="date">{latest.measured_on.isoformat()}</span>'
+
+
 def review_lesion_rows(lesions: list[Lesion]) -> SafeString:
     """The rows of the case review's lesions table: label, organ, detected, latest size, trend, status."""
     parts = []
     for lesion in lesions:
         measurements = lesion.current_measurements
         organ = escape(lesion.get_organ_display()) + (" (regional node)" if lesion.regional_node else "")
-        if measurements:
-            latest = measurements[-1]
-            latest_size = (f"<strong>{size(latest.size_mm)} mm</strong> "
-                           f'<span class="date">{latest.measured_on.isoformat()}</span>')
-        else:
-            latest_size = '<span class="none-recorded">no size</span>'
+        latest_size = _latest_size(measurements)
         status = f"removed {lesion.removed_on.year}" if lesion.removed_on else "<strong>active</strong>"
         parts.append(
             f'<tr id="lesion-{lesion.public_id}"><th scope="row">{escape(lesion.label)}</th><td>{organ}</td>'
@@ -97,12 +99,7 @@ def lesion_rows(patient: Patient, editable: bool, show_withdrawn: bool) -> SafeS
         measurements = lesion.current_measurements
         label = escape(lesion.label)
         note = f'<div class="note">{escape(lesion.note)}</div>' if lesion.note else ""
-        if measurements:
-            latest = measurements[-1]
-            latest_size = (f"<strong>{size(latest.size_mm)} mm</strong> "
-                           f'<span class="date">{latest.measured_on.isoformat()}</span>')
-        else:
-            latest_size = '<span class="none-recorded">no size</span>'
+        latest_size = _latest_size(measurements)
         if lesion.removed_on:
             status = f"removed ({escape(lesion.get_removal_display().lower())}, {lesion.removed_on.isoformat()})"
         else:
