@@ -219,7 +219,6 @@ class ClinicalRecord(models.Model):
         return force_str(labels.get(make_hashable(value), value), strings_only=True)
 
 
-_NOT_ANNOTATED = object()
 # Model field → {value: label}, filled on first use (choices are fixed for the life of the process).
 _CHOICE_LABELS: dict = {}
 
@@ -309,6 +308,10 @@ def record_prefetches(prefix: str = "") -> list[Prefetch]:
         Prefetch(f"{prefix}lab_results", queryset=LabResult.objects.current().order_by("taken_on", "id"),
                  to_attr="current_labs"),
     ]
+
+
+# Event.treated without the treated_ids annotation (an event not read with its record).
+_NOT_ANNOTATED = object()
 
 
 def treated_lesion_ids() -> Subquery:
