@@ -1,4 +1,4 @@
-"""Markup of the record's long lists (events, measurements), written in Python rather than in a template.
+"""Markup of the record's long lists (lesions with their measurements, events), written in Python, not a template.
 
 A heavy record (150 events, 320 measurements) made these lists most of the time of the patient page and the
 case review in the template language (issue 7): every cell is a variable lookup, a localisation and an

@@ -11,12 +11,6 @@ register.simple_tag(links.record_create_url)
 
 
 @register.simple_tag
-def measurement_items(patient, measurements, editable=False):
-    """A lesion's measurements as `<li>`, with Edit links when editable."""
-    return rows.measurement_items(patient, measurements, bool(editable))
-
-
-@register.simple_tag
 def event_rows(patient, editable=False):
     """The rows of the patient page's events table."""
     return rows.event_rows(patient, bool(editable))
