@@ -153,6 +153,8 @@ TEMPLATES = [
         },
     },
 ]
+# Django's form templates; the common ones (fields, labels, errors, inputs, selects) written out in Python.
+FORM_RENDERER = "config.form_renderer.FormRenderer"
 
 WSGI_APPLICATION = "config.wsgi.application"
 
