@@ -646,6 +646,14 @@ def _treatment_lane(key, label, types, pattern, groups, scale, today_x, y) -> La
     # Second pass, in x order: a label outside its bar runs right until the next bar of its row (or the
     # drawing's edge); when it does not fit there but does fit left of its bar, it goes left. In a busy
     # lane a label that only repeats the one before ("Metastasectomy" again) is left out.
+    # Where the next bar of the same row starts, for each bar (one pass from the right, not a scan per bar).
+    next_in_row: list[float] = [WIDTH - 4] * len(placed)
+    row_next: dict[int, float] = {}
+    for index in range(len(placed) - 1, -1, -1):
+        row = placed[index][6]
+        if row in row_next:
+            next_in_row[index] = row_next[row]
+        row_next[row] = placed[index][0]
     unlabelled = 0
     row_right: dict[int, float] = {}
     previous_label = None
@@ -661,8 +669,7 @@ def _treatment_lane(key, label, types, pattern, groups, scale, today_x, y) -> La
         anchor, right = "start", bar_end
         if text and not inside:
             label_x = bar_end + 2 if open_ended else x2 + 4
-            following = [other[0] for other in placed[index + 1:] if other[6] == row]
-            fitted = _fitted_label(text, min(following, default=WIDTH - 4) - 7 - label_x)
+            fitted = _fitted_label(text, next_in_row[index] - 7 - label_x)
             left_room = x1 - 6 - max(row_right.get(row, PLOT_LEFT + 2), PLOT_LEFT + 2)
             if fitted != text and text_width(text) <= left_room:
                 fitted, anchor = text, "end"
