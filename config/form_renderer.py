@@ -23,8 +23,8 @@ WIDGETS = "django/forms/widgets/"
 
 def _text(value) -> str:
     """`{{ value }}`: localised (numbers, dates) and escaped unless marked safe."""
-    if type(value) is str:
-        return escape(value)
+    if isinstance(value, str):  # labels, names, messages: nothing to localise
+        return value if isinstance(value, SafeData) else escape(value)
     value = localize(template_localtime(value))
     return conditional_escape(value if isinstance(value, str) else str(value))
 
