@@ -175,10 +175,19 @@ class Analyte(models.TextChoices):
 ANALYTE_UNITS = {Analyte.CEA: "ng/mL"}
 
 
+# Who wrote a row and who last changed it, when: shown in its history and edit form, not with the record.
+AUTHORSHIP_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
+
+
 class ClinicalQuerySet(models.QuerySet):
     def current(self) -> Self:
         """Rows that have not been withdrawn."""
         return self.filter(withdrawn_at__isnull=True)
+
+    def current_in_record(self) -> Self:
+        """Current rows as the record reads them: without their authorship, which is read for all the rows at once
+        if one of them needs it (issue 7: a heavy record's thousand timestamps were a tenth of reading it)."""
+        return self.current().defer(*AUTHORSHIP_FIELDS).fetch_mode(models.FETCH_PEERS)
 
 
 class ClinicalRecord(models.Model):
@@ -212,14 +221,15 @@ class ClinicalRecord(models.Model):
 
     @classmethod
     def from_db(cls, db, field_names, values, *, fetch_mode=None):
-        """Django's Model.from_db for a whole row, without the per-field work of Model.__init__.
+        """Django's Model.from_db, without the per-field work of Model.__init__.
 
         A heavy record reads some five hundred clinical rows per page; building them through __init__ (a
-        setattr per field, two init signals per row) was a sixth of reading the record (issue 7). Rows read
-        with only()/defer(), and models with init signal receivers, take Django's own path.
+        setattr per field, two init signals per row) was a sixth of reading the record (issue 7). The row's
+        columns (`field_names` are attribute names, as Django passes them) go into the instance's __dict__,
+        as __init__ would put them; a field left out by only()/defer() stays deferred. Models with a field
+        whose descriptor must see the value, and any model when init signals have receivers, take Django's path.
         """
-        attnames = _whole_row_attnames(cls)
-        if attnames is None or len(values) != len(attnames) or pre_init.receivers or post_init.receivers:
+        if not _plain_fields(cls) or pre_init.receivers or post_init.receivers:
             return super().from_db(db, field_names, values, fetch_mode=fetch_mode)
         row = cls.__new__(cls)
         state = ModelState()
@@ -227,7 +237,7 @@ class ClinicalRecord(models.Model):
         state.db = db
         if fetch_mode is not None:
             state.fetch_mode = fetch_mode
-        row.__dict__.update(zip(attnames, values), _state=state)
+        row.__dict__.update(zip(field_names, values), _state=state)
         return row
 
     def _get_FIELD_display(self, field) -> str:
@@ -245,20 +255,20 @@ class ClinicalRecord(models.Model):
 
 # Model field → {value: label}, filled on first use (choices are fixed for the life of the process).
 _CHOICE_LABELS: dict = {}
-# Model → its concrete fields' attribute names, or None when one has a descriptor that must see the value.
-_ROW_ATTNAMES: dict = {}
+# Model → whether ClinicalRecord.from_db may fill its instances' __dict__ directly.
+_PLAIN_FIELDS: dict = {}
 
 
-def _whole_row_attnames(model) -> tuple[str, ...] | None:
-    """The attribute names ClinicalRecord.from_db sets, in column order, or None for Django's own path."""
+def _plain_fields(model) -> bool:
+    """True when every concrete field's attribute is Django's plain (deferred or foreign-key) descriptor."""
     try:
-        return _ROW_ATTNAMES[model]
+        return _PLAIN_FIELDS[model]
     except KeyError:
-        fields = model._meta.concrete_fields
-        plain = all(type(getattr(model, field.attname, None)) in (DeferredAttribute, ForeignKeyDeferredAttribute)
-                    for field in fields)
-        _ROW_ATTNAMES[model] = tuple(field.attname for field in fields) if plain else None
-        return _ROW_ATTNAMES[model]
+        _PLAIN_FIELDS[model] = all(
+            type(getattr(model, field.attname, None)) in (DeferredAttribute, ForeignKeyDeferredAttribute)
+            for field in model._meta.concrete_fields
+        )
+        return _PLAIN_FIELDS[model]
 
 
 def view_any_patient_permissions(user) -> models.QuerySet:
@@ -322,29 +332,26 @@ def record_prefetches(prefix: str = "") -> list[Prefetch]:
 
     With `select_related(f"{prefix}primary")` they load a record in the same fixed number of queries.
     """
+    rows = {model: model.objects.current_in_record() for model in (
+        Lesion, Measurement, Event, Ki67Result, EcogAssessment, FrailtyAssessment, Comorbidity, LabResult,
+    )}
     return [
-        Prefetch(f"{prefix}lesions", queryset=Lesion.objects.current().order_by("detected_on", "label", "id"),
+        Prefetch(f"{prefix}lesions", queryset=rows[Lesion].order_by("detected_on", "label", "id"),
                  to_attr="current_lesions"),
-        Prefetch(
-            f"{prefix}current_lesions__measurements",
-            queryset=Measurement.objects.current().order_by("measured_on", "id"),
-            to_attr="current_measurements",
-        ),
-        Prefetch(
-            f"{prefix}events",
-            queryset=Event.objects.current().annotate(treated_ids=treated_lesion_ids()).order_by("started_on", "id"),
-            to_attr="current_events",
-        ),
-        Prefetch(f"{prefix}ki67_results", queryset=Ki67Result.objects.current().order_by("measured_on", "id"),
+        Prefetch(f"{prefix}current_lesions__measurements", queryset=rows[Measurement].order_by("measured_on", "id"),
+                 to_attr="current_measurements"),
+        Prefetch(f"{prefix}events",
+                 queryset=rows[Event].annotate(treated_ids=treated_lesion_ids()).order_by("started_on", "id"),
+                 to_attr="current_events"),
+        Prefetch(f"{prefix}ki67_results", queryset=rows[Ki67Result].order_by("measured_on", "id"),
                  to_attr="current_ki67"),
-        Prefetch(f"{prefix}ecog_assessments", queryset=EcogAssessment.objects.current().order_by("assessed_on", "id"),
+        Prefetch(f"{prefix}ecog_assessments", queryset=rows[EcogAssessment].order_by("assessed_on", "id"),
                  to_attr="current_ecog"),
-        Prefetch(f"{prefix}frailty_assessments",
-                 queryset=FrailtyAssessment.objects.current().order_by("assessed_on", "id"), to_attr="current_frailty"),
-        Prefetch(f"{prefix}comorbidities", queryset=Comorbidity.objects.current().order_by("name", "id"),
+        Prefetch(f"{prefix}frailty_assessments", queryset=rows[FrailtyAssessment].order_by("assessed_on", "id"),
+                 to_attr="current_frailty"),
+        Prefetch(f"{prefix}comorbidities", queryset=rows[Comorbidity].order_by("name", "id"),
                  to_attr="current_comorbidities"),
-        Prefetch(f"{prefix}lab_results", queryset=LabResult.objects.current().order_by("taken_on", "id"),
-                 to_attr="current_labs"),
+        Prefetch(f"{prefix}lab_results", queryset=rows[LabResult].order_by("taken_on", "id"), to_attr="current_labs"),
     ]
 
 

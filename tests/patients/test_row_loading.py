@@ -53,12 +53,16 @@ def test_loaded_rows_save_follow_relations_and_refresh():
 
 
 @pytest.mark.django_db
-def test_partial_rows_take_djangos_path():
+def test_partial_rows_keep_their_deferred_fields_as_django_does():
     event = EventFactory(started_on=dt.date(2025, 3, 1))
-    row = Event.objects.only("started_on").get(pk=event.pk)
-    assert row.get_deferred_fields() >= {"regimen", "notes", "created_at"}
-    assert row.started_on == dt.date(2025, 3, 1)
-    assert row.notes == event.notes  # loaded on access
+    ours = Event.objects.only("started_on").get(pk=event.pk)
+    names = ["id", "started_on"]
+    theirs = models.Model.from_db.__func__(
+        Event, "default", names, Event.objects.filter(pk=event.pk).values_list(*names).get()
+    )
+    assert _fields(ours) == _fields(theirs) == {"id": event.pk, "started_on": dt.date(2025, 3, 1)}
+    assert ours.get_deferred_fields() == theirs.get_deferred_fields() >= {"regimen", "notes", "created_at"}
+    assert ours.notes == event.notes  # loaded on access
 
 
 @pytest.mark.django_db
@@ -76,3 +80,19 @@ def test_init_signal_receivers_are_still_called():
         post_init.disconnect(receiver, sender=Patient)
     assert seen == [row]
     assert list(Lesion.objects.filter(patient=patient)) == list(patient.lesions.all())
+
+
+@pytest.mark.django_db
+def test_a_record_reads_its_rows_authorship_in_one_query_when_asked(django_assert_num_queries):
+    lesion = LesionFactory()
+    for day in (1, 2, 3):
+        MeasurementFactory(lesion=lesion, measured_on=dt.date(2024, 1, day))
+        LesionFactory(patient=lesion.patient)
+    patient = Patient.objects.for_record().get(pk=lesion.patient.pk)
+    rows = patient.current_lesions
+    assert len(rows) == 4 and all("created_at" in row.get_deferred_fields() for row in rows)
+    with django_assert_num_queries(1):  # the four lesions' authorship columns together, not one query per lesion
+        stamps = [row.created_at for row in rows]
+    assert stamps == [Lesion.objects.get(pk=row.pk).created_at for row in rows]
+    with django_assert_num_queries(2):  # their authors: the ids of all four, then the users
+        assert {row.created_by for row in rows} == {lesion.created_by}
