@@ -38,7 +38,8 @@ from demo.management.commands.generate_load_data import generate  # noqa: E402
 from guidance import engine, facts, services  # noqa: E402
 from guidance.services import normalise_board_inputs  # noqa: E402
 
-REQUESTS = 30
+# Per page; the issue asks for at least 30. Sixty keep one slow moment of a shared machine from making the p95.
+REQUESTS = 60
 SHAPES = {"typical": (5, 3, 20), "heavy": (40, 8, 150)}
 SEARCH_PATIENTS = 10_000
 AUDIT_EVENTS = 50_000
