@@ -120,16 +120,14 @@ def test_healthz_answers_ok_without_login_or_patient_data(client, db, django_ass
 
 HEALTHCHECK_RUN = """
 import os, threading, urllib.request, http.client
-import django
-django.setup()
-from django.core.wsgi import get_wsgi_application
+from config.wsgi import application  # what the container's gunicorn serves
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 class Quiet(WSGIRequestHandler):
     def log_message(self, *args):
         pass
 
-server = make_server("127.0.0.1", 0, get_wsgi_application(), handler_class=Quiet)
+server = make_server("127.0.0.1", 0, application, handler_class=Quiet)
 threading.Thread(target=server.serve_forever, daemon=True).start()
 port = server.server_port
 exec(os.environ["HEALTHCHECK"].replace("127.0.0.1:8000", f"127.0.0.1:{port}"))
