@@ -13,20 +13,20 @@ from collections.abc import Callable
 from html import escape
 
 from django.forms.renderers import DjangoTemplates
-from django.utils.formats import localize
-from django.utils.html import conditional_escape
+from django.template import Context
+from django.template.base import render_value_in_context
 from django.utils.safestring import SafeData
-from django.utils.timezone import template_localtime
 
 WIDGETS = "django/forms/widgets/"
+# What a form template renders `{{ value }}` in: autoescaping on, localisation and time zone as the settings say.
+_CONTEXT = Context()
 
 
 def _text(value) -> str:
     """`{{ value }}`: localised (numbers, dates) and escaped unless marked safe."""
     if isinstance(value, str):  # labels, names, messages: nothing to localise
         return value if isinstance(value, SafeData) else escape(value)
-    value = localize(template_localtime(value))
-    return conditional_escape(value if isinstance(value, str) else str(value))
+    return render_value_in_context(value, _CONTEXT)
 
 
 def _string(value) -> str:
@@ -88,31 +88,30 @@ class FormRenderer(DjangoTemplates):
             return self.get_template(option["template_name"]).render({"widget": option})
         return write(option)
 
+    def _optgroups(self, widget: dict, group_start: str, option: str, group_end: str) -> str:
+        """The options of a choice widget; a named group's between `group_start` (its escaped name at {}) and
+        `group_end`, each option's markup at the {} of `option`."""
+        parts = []
+        for group, options, _index in widget["optgroups"]:
+            if group:
+                parts.append(group_start.format(_text(group)))
+            parts.extend(option.format(self._option(choice)) for choice in options)
+            if group:
+                parts.append(group_end)
+        return "".join(parts)
+
     def select(self, context: dict) -> str:
         widget = context["widget"]
-        parts = [f'<select name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>']
-        for group_name, options, _index in widget["optgroups"]:
-            if group_name:
-                parts.append(f'\n  <optgroup label="{_text(group_name)}">')
-            parts.extend(f"\n  {self._option(option)}" for option in options)
-            if group_name:
-                parts.append("\n  </optgroup>")
-        parts.append("\n</select>\n")
-        return "".join(parts)
+        options = self._optgroups(widget, '\n  <optgroup label="{}">', "\n  {}", "\n  </optgroup>")
+        return f'<select name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>{options}\n</select>\n'
 
     def multiple_input(self, context: dict) -> str:
         widget = context["widget"]
         attrs = widget["attrs"]
-        parts = ["<div", f' id="{_text(attrs["id"])}"' if attrs.get("id") else "",
-                 f' class="{_text(attrs["class"])}"' if attrs.get("class") else "", ">"]
-        for group, options, _index in widget["optgroups"]:
-            if group:
-                parts.append(f"\n  <div><label>{_text(group)}</label>")
-            parts.extend(f"<div>\n    {self._option(option)}</div>" for option in options)
-            if group:
-                parts.append("\n  </div>")
-        parts.append("\n</div>\n")
-        return "".join(parts)
+        div_id = f' id="{_text(attrs["id"])}"' if attrs.get("id") else ""
+        div_class = f' class="{_text(attrs["class"])}"' if attrs.get("class") else ""
+        options = self._optgroups(widget, "\n  <div><label>{}</label>", "<div>\n    {}</div>", "\n  </div>")
+        return f"<div{div_id}{div_class}>{options}\n</div>\n"
 
     def textarea(self, context: dict) -> str:
         widget = context["widget"]

@@ -186,7 +186,7 @@ class EventGroup:
             return f"{self.started_on.isoformat()} – ongoing"
         if self.ended_on and self.ended_on != self.started_on:
             return f"{self.started_on.isoformat()} – {self.ended_on.isoformat()}"
-        return f"{self.started_on.isoformat()}"
+        return self.started_on.isoformat()
 
     @cached_property
     def description(self) -> str:
@@ -219,7 +219,7 @@ class EventGroup:
             parts.append(f"{self.count} cycles")
         if event.recist_overall:
             parts.append(f"RECIST {event.recist_overall}")
-        when = f"{self.started_on.isoformat()}"
+        when = self.started_on.isoformat()
         if self.open_ended:
             when += " to today (ongoing)"
         elif self.ended_on and self.ended_on != self.started_on:
