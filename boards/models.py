@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from boards.readiness import ReadinessProfile
-from patients.models import Lesion, Patient, record_prefetches
+from patients.models import Lesion, Patient, RecordQuerySet
 
 
 class Specialty(models.TextChoices):
@@ -222,16 +222,14 @@ class AgendaItemStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-class AgendaItemQuerySet(models.QuerySet):
+class AgendaItemQuerySet(RecordQuerySet):
     def for_agenda(self, meeting: Meeting) -> Self:
         """A meeting's agenda items with each patient's whole record, for the meeting page."""
         return (
             self.filter(meeting=meeting)
             .select_related("presenter", "patient__primary")
-            .prefetch_related(
-                *record_prefetches("patient__"),
-                Prefetch("decisions", queryset=Decision.objects.order_by("created_at", "id")),
-            )
+            .with_record("patient")
+            .prefetch_related(Prefetch("decisions", queryset=Decision.objects.order_by("created_at", "id")))
             .order_by("position", "id")
         )
 
@@ -276,8 +274,8 @@ class AgendaItemQuerySet(models.QuerySet):
             self.filter(meeting=meeting, position=position)
             .select_related("presenter", "evaluation__release", "evaluation__created_by", "patient__primary")
             .defer("evaluation__facts")  # the record the evaluation read: stored, never shown
+            .with_record("patient")
             .prefetch_related(
-                *record_prefetches("patient__"),
                 Prefetch(
                     "decisions",
                     queryset=Decision.objects.select_related("signed_by", "created_by", "updated_by")

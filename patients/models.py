@@ -4,7 +4,9 @@ Vocabularies follow decision-logic §2.1-2.4. Clinical rows are never deleted: t
 with who, when and why, and `.current()` leaves withdrawn rows out.
 """
 
+import functools
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Self
@@ -14,8 +16,9 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch, Q, StringAgg, Subquery, Value
+from django.db.models import Exists, OuterRef, Q, StringAgg, Subquery, Value
 from django.db.models.base import ModelState
+from django.db.models.query import ModelIterable
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init, pre_init
@@ -278,7 +281,35 @@ def view_any_patient_permissions(user) -> models.QuerySet:
     )
 
 
-class PatientQuerySet(ClinicalQuerySet):
+class RecordQuerySet(models.QuerySet):
+    """A queryset that reads, with the patients it returns, their whole current record (`with_record`)."""
+
+    _record_path: str | None = None
+
+    def with_record(self, path: str = "") -> Self:
+        """Load each result's record (`load_records`) when the results are read; `path` names the result's
+        patient (e.g. "patient" for agenda items), "" the result itself. Not for `iterator()`."""
+        clone = self._chain()
+        clone._record_path = path
+        return clone
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._record_path = self._record_path
+        return clone
+
+    def _fetch_all(self):
+        loading = (
+            self._result_cache is None and self._record_path is not None
+            and issubclass(self._iterable_class, ModelIterable)
+        )
+        super()._fetch_all()
+        if loading and self._result_cache:
+            path = self._record_path
+            load_records([getattr(row, path) if path else row for row in self._result_cache], using=self.db)
+
+
+class PatientQuerySet(RecordQuerySet, ClinicalQuerySet):
     def visible_to(self, user) -> Self:
         """Patients the user may see (issue 6, "Access"); everyone else gets 404.
 
@@ -324,35 +355,106 @@ class PatientQuerySet(ClinicalQuerySet):
 
     def for_record(self) -> Self:
         """Patients with every current part of the record, for the patient page, case files and PDFs."""
-        return self.select_related("primary").prefetch_related(*record_prefetches())
+        return self.select_related("primary").with_record()
 
 
-def record_prefetches(prefix: str = "") -> list[Prefetch]:
-    """The prefetches of `PatientQuerySet.for_record()`, under `prefix` (e.g. "patient__") from a related model.
+@dataclass(frozen=True)
+class RecordTable:
+    """One table of a patient's current record as the record reads it (see `load_records`)."""
 
-    With `select_related(f"{prefix}primary")` they load a record in the same fixed number of queries.
+    attr: str  # where the rows go: an attribute of the patient, or (measurements) of each lesion
+    model: type
+    ordering: tuple[str, ...]
+    parent: str = "patient"  # the rows' foreign key to what holds them: the patient or the lesion
+
+    def queryset(self, patient_ids) -> models.QuerySet:
+        """The current rows of these patients, in the record's order: what the record's SQL is compiled from."""
+        rows = self.model.objects.current_in_record()
+        if self.parent == "lesion":
+            rows = rows.filter(lesion__withdrawn_at__isnull=True, lesion__patient_id__in=patient_ids)
+        else:
+            rows = rows.filter(patient_id__in=patient_ids)
+        if self.model is Event:
+            rows = rows.annotate(treated_ids=treated_lesion_ids())
+        return rows.order_by(*self.ordering)
+
+    def rows(self, patient_ids: list[int], using: str) -> list:
+        compiled = _compiled_record_sql(self, len(patient_ids), using)
+        if compiled is None:
+            return list(self.queryset(patient_ids).using(using))
+        sql, params, slots = compiled
+        params = list(params)
+        for slot, patient_id in zip(slots, patient_ids):
+            params[slot] = patient_id
+        return list(self.model.objects.fetch_mode(models.FETCH_PEERS).raw(sql, params, using=using))
+
+
+@functools.cache
+def record_tables() -> tuple[RecordTable, ...]:
+    """The record's tables, lesions before their measurements."""
+    return (
+        RecordTable("current_lesions", Lesion, ("detected_on", "label", "id")),
+        RecordTable("current_measurements", Measurement, ("measured_on", "id"), parent="lesion"),
+        RecordTable("current_events", Event, ("started_on", "id")),
+        RecordTable("current_ki67", Ki67Result, ("measured_on", "id")),
+        RecordTable("current_ecog", EcogAssessment, ("assessed_on", "id")),
+        RecordTable("current_frailty", FrailtyAssessment, ("assessed_on", "id")),
+        RecordTable("current_comorbidities", Comorbidity, ("name", "id")),
+        RecordTable("current_labs", LabResult, ("taken_on", "id")),
+    )
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled_record_sql(table: RecordTable, count: int, using: str) -> tuple[str, tuple, tuple[int, ...]] | None:
+    """The SQL of `table.queryset()` for `count` patients on a database, compiled by the ORM once per process.
+
+    Returns the SQL, its parameters and the positions of the patient ids among them; None (read through the
+    ORM each time) if the compiled parameters do not hold each id once, as they do for Django's `IN (...)`.
     """
-    rows = {model: model.objects.current_in_record() for model in (
-        Lesion, Measurement, Event, Ki67Result, EcogAssessment, FrailtyAssessment, Comorbidity, LabResult,
-    )}
-    return [
-        Prefetch(f"{prefix}lesions", queryset=rows[Lesion].order_by("detected_on", "label", "id"),
-                 to_attr="current_lesions"),
-        Prefetch(f"{prefix}current_lesions__measurements", queryset=rows[Measurement].order_by("measured_on", "id"),
-                 to_attr="current_measurements"),
-        Prefetch(f"{prefix}events",
-                 queryset=rows[Event].annotate(treated_ids=treated_lesion_ids()).order_by("started_on", "id"),
-                 to_attr="current_events"),
-        Prefetch(f"{prefix}ki67_results", queryset=rows[Ki67Result].order_by("measured_on", "id"),
-                 to_attr="current_ki67"),
-        Prefetch(f"{prefix}ecog_assessments", queryset=rows[EcogAssessment].order_by("assessed_on", "id"),
-                 to_attr="current_ecog"),
-        Prefetch(f"{prefix}frailty_assessments", queryset=rows[FrailtyAssessment].order_by("assessed_on", "id"),
-                 to_attr="current_frailty"),
-        Prefetch(f"{prefix}comorbidities", queryset=rows[Comorbidity].order_by("name", "id"),
-                 to_attr="current_comorbidities"),
-        Prefetch(f"{prefix}lab_results", queryset=rows[LabResult].order_by("taken_on", "id"), to_attr="current_labs"),
-    ]
+    placeholders = [-n for n in range(1, count + 1)]  # no patient has a negative id
+    sql, params = table.queryset(placeholders).query.get_compiler(using=using).as_sql()
+    params = list(params)
+    if any(params.count(placeholder) != 1 for placeholder in placeholders):
+        return None
+    return sql, tuple(params), tuple(params.index(placeholder) for placeholder in placeholders)
+
+
+def load_records(patients: list["Patient"], using: str) -> None:
+    """Read the current record of each patient: eight queries for any number of patients and rows.
+
+    Sets what `Patient.objects.for_record()` promises: `current_lesions` (each with `current_measurements`),
+    `current_events` (with the treated_ids annotation), `current_ki67`, `current_ecog`, `current_frailty`,
+    `current_comorbidities` and `current_labs`, every list in the record's order, each row's patient (or lesion)
+    set to the instance read. Rows are read without their authorship (`current_in_record`).
+
+    Prefetching the same querysets cost a heavy case review a third of its time (issue 7): Django compiles
+    each prefetch's SQL again for every page; here each table's SQL is compiled once per process and number of
+    patients (`_compiled_record_sql`) and read as a raw queryset of the model (the same instances, converters
+    and deferred fields as the queryset).
+    """
+    holders: dict[int, list] = {}
+    for patient in patients:
+        holders.setdefault(patient.pk, []).append(patient)
+    if not holders:
+        return
+    patient_ids = list(holders)
+    lesions: dict[int, list] = {}
+    for table in record_tables():
+        owners = lesions if table.parent == "lesion" else holders
+        groups: dict[int, list] = {key: [] for key in owners}
+        parent = table.model._meta.get_field(table.parent)
+        for row in table.rows(patient_ids, using):
+            key = getattr(row, parent.attname)
+            group = groups.get(key)
+            if group is None:  # a measurement of a lesion withdrawn since the lesions were read
+                continue
+            group.append(row)
+            parent.set_cached_value(row, owners[key][-1])
+        for key, group in groups.items():
+            for owner in owners[key]:
+                setattr(owner, table.attr, group)
+        if table.model is Lesion:
+            lesions = {lesion.pk: [lesion] for group in groups.values() for lesion in group}
 
 
 # Event.treated without the treated_ids annotation (an event not read with its record).
