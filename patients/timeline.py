@@ -441,7 +441,7 @@ class Timeline:
     headings: list[Heading]
     title: str
     description: str
-    chart: SizeChart
+    chart: SizeChart | None  # None when built without it (the case review shows no size chart)
     age: int | None = None
     primary: PrimaryTumour | None = None
     compact_lesions: bool = False
@@ -747,8 +747,9 @@ def _lesion_lane(lesion, treatments, scale, today_x, y, *, compact: bool) -> Lan
     return lane
 
 
-def build_timeline(patient: Patient, *, today: date) -> Timeline:
-    """Return the geometry of a patient's timeline drawing, for a patient loaded with `for_record()`."""
+def build_timeline(patient: Patient, *, today: date, with_chart: bool = True) -> Timeline:
+    """Return the geometry of a patient's timeline drawing, for a patient loaded with `for_record()`, with the
+    size chart on the same time axis (`chart`) unless `with_chart` is false."""
     primary = _current_primary(patient)
     age = patient.age_on(today)
     days = _dates_of(patient, primary)
@@ -756,7 +757,8 @@ def build_timeline(patient: Patient, *, today: date) -> Timeline:
     if not days:
         return Timeline(width=WIDTH, height=60, plot_left=PLOT_LEFT, plot_right=PLOT_RIGHT, start=None, end=None,
                         today=today, today_x=None, axis_y=0, ticks=[], lanes=[], headings=[], title=title,
-                        description="Nothing dated has been recorded yet.", chart=build_size_chart(patient),
+                        description="Nothing dated has been recorded yet.",
+                        chart=build_size_chart(patient) if with_chart else None,
                         age=age, primary=primary)
     start, end = time_range(min(days), max(max(days), today))
     scale = _Scale(start, end)
@@ -812,7 +814,7 @@ def build_timeline(patient: Patient, *, today: date) -> Timeline:
            else " with their measurements (size in mm above each point)")
         + ". The events and lesions tables give the same information as text."
     )
-    chart = build_size_chart(patient, start=start, end=end)
+    chart = build_size_chart(patient, start=start, end=end) if with_chart else None
     return Timeline(width=WIDTH, height=axis_y + AXIS_HEIGHT, plot_left=PLOT_LEFT, plot_right=PLOT_RIGHT,
                     start=start, end=end, today=today, today_x=today_x, axis_y=axis_y, ticks=ticks, lanes=lanes,
                     headings=headings, title=title, description=description, chart=chart, age=age,

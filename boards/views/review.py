@@ -85,7 +85,7 @@ def _review_context(request: HttpRequest, meeting: Meeting, position: int, **ext
         "summary": record_summary(patient),
         "latest_imaging": latest_imaging_on(patient, day),
         "age": patient.age_on(day),
-        "timeline": build_timeline(patient, today=day),
+        "timeline": build_timeline(patient, today=day, with_chart=False),  # the review shows no size chart
         "position": position,
         **AgendaItem.objects.place_on_agenda(meeting, position),
     }

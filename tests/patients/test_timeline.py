@@ -1,3 +1,4 @@
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -387,3 +388,12 @@ def test_a_short_course_is_drawn_from_quarter_to_quarter(db):
     assert (timeline.start, timeline.end) == (dt.date(2025, 7, 1), dt.date(2026, 1, 1))
     assert [tick.label for tick in timeline.ticks if tick.labelled] == ["Jul 2025", "Oct", "2026"]
     assert [tick.label for tick in timeline.chart.x_ticks] == ["Jul 2025", "Oct", "2026"]
+
+
+def test_build_timeline_without_the_size_chart_draws_the_same_timeline(course):
+    """The case review shows the timeline alone: its chart is not computed, the drawing is the same."""
+    with_chart = build_timeline(course, today=TODAY)
+    alone = build_timeline(course, today=TODAY, with_chart=False)
+    assert with_chart.chart is not None and not with_chart.chart.is_empty
+    assert alone.chart is None
+    assert dataclasses.replace(alone, chart=with_chart.chart) == with_chart
