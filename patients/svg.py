@@ -1,15 +1,18 @@
-"""SVG markup of the timeline's lanes for the web page, written in Python rather than in a template.
+"""SVG markup of the timeline's lanes and the size chart's panels for the web page, written in Python rather
+than in a template.
 
 A heavy record draws about a thousand shapes, each a titled group (the tooltip); the template language spent
 more on them than the rest of the page (issue 7). The markup is the one `patients/_timeline.html#timeline_svg`
-used to write: every text is escaped, numbers are written as Python writes them (no localisation).
-The printed drawing keeps its template: it is already a few paths per lane (see `Lane.bar_fills`).
+and `#size_chart_svg` used to write: every text is escaped, numbers are written as Python writes them (no
+localisation). The printed drawings keep their template: they are already a few paths per lane or chart
+(see `Lane.bar_fills`, `SizeChart.panel_lines_path`).
 """
 
 from html import escape  # the standard library's: Django's adds a lazy-string check per call
 
 from django.utils.safestring import SafeString, mark_safe
 
+from patients.charts import SizeChart
 from patients.timeline import Bar, Lane, Timeline
 
 INK = "#1a1a1a"
@@ -96,3 +99,22 @@ def _bar(parts: list[str], bar: Bar) -> None:
         anchor = ' text-anchor="end"' if bar.label_anchor == "end" else ""
         parts.append(f'<text x="{bar.label_x}" y="{bar.text_y}"{anchor}>{escape(bar.label)}</text>')
     parts.append("</g>")
+
+
+def size_chart_panels(chart: SizeChart) -> SafeString:
+    """Return the web size chart's panels, one titled group per lesion: frame, grid, line, points and title."""
+    parts: list[str] = []
+    for panel in chart.panels:
+        grid = (f'<path d="{panel.grid_path}" fill="none" stroke="#ddd" stroke-width="1"/>'
+                if panel.grid_path else "")
+        parts.append(
+            f'\n    <g class="panel" data-lesion="{escape(panel.label)}"><title>{escape(panel.tooltip)}</title>\n'
+            f'      <rect x="{panel.x}" y="{panel.plot_top}" width="{panel.width}" height="{panel.plot_height}" '
+            f'fill="none" stroke="#999" stroke-width="0.8"/>\n'
+            f'      {grid}\n'
+            f'      <path d="{panel.line}" fill="none" stroke="{INK}" stroke-width="1.6"/>\n'
+            f'      <path d="{panel.points_path}" fill="#fff" stroke="{INK}" stroke-width="1.2"/>\n'
+            f'      <text x="{panel.x}" y="{panel.title_y}" font-size="12.5" font-weight="700">{escape(panel.title)}</text>\n'
+            f'    </g>\n    '
+        )
+    return mark_safe("".join(parts))

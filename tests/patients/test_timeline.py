@@ -3,8 +3,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.template import Context, Template
 from django.template.loader import render_to_string
 
+from patients import svg
 from patients.charts import MAX_LINES, build_size_chart
 from patients.drawing import text_width
 from patients.models import EventType, Organ, Patient, Removal
@@ -397,3 +399,28 @@ def test_build_timeline_without_the_size_chart_draws_the_same_timeline(course):
     assert with_chart.chart is not None and not with_chart.chart.is_empty
     assert alone.chart is None
     assert dataclasses.replace(alone, chart=with_chart.chart) == with_chart
+
+
+# The size chart's panels as the template wrote them before patients/svg.py took them over (issue 7).
+PANELS_TEMPLATE = """{% load l10n %}{% localize off %}{% for panel in chart.panels %}
+    <g class="panel" data-lesion="{{ panel.label }}"><title>{{ panel.tooltip }}</title>
+      <rect x="{{ panel.x }}" y="{{ panel.plot_top }}" width="{{ panel.width }}" height="{{ panel.plot_height }}" fill="none" stroke="#999" stroke-width="0.8"/>
+      {% if panel.grid_path %}<path d="{{ panel.grid_path }}" fill="none" stroke="#ddd" stroke-width="1"/>{% endif %}
+      <path d="{{ panel.line }}" fill="none" stroke="#1a1a1a" stroke-width="1.6"/>
+      <path d="{{ panel.points_path }}" fill="#fff" stroke="#1a1a1a" stroke-width="1.2"/>
+      <text x="{{ panel.x }}" y="{{ panel.title_y }}" font-size="12.5" font-weight="700">{{ panel.title }}</text>
+    </g>
+    {% endfor %}{% endlocalize %}"""
+
+
+def test_size_chart_panels_are_the_markup_the_template_wrote(db):
+    patient = heavy_record()
+    lesion = patient.current_lesions[0]
+    type(lesion).objects.filter(pk=lesion.pk).update(label='<X0 & "a">')
+    chart = build_timeline(with_record(patient), today=TODAY).chart
+    assert chart.is_panels and any(panel.grid_path for panel in chart.panels)
+    chart.panels[1].grid_path = ""  # a panel without grid lines
+    expected = Template(PANELS_TEMPLATE).render(Context({"chart": chart}))
+
+    assert svg.size_chart_panels(chart) == expected
+    assert "&lt;X0 &amp; &quot;a&quot;&gt;" in expected and '<X0' not in expected
