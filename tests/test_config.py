@@ -24,13 +24,30 @@ ROOT = Path(__file__).resolve().parent.parent
                 "PASSWORD": "s@cret", "HOST": "db.example", "PORT": "5433",
             },
         ),
-        ("postgresql://postgres@127.0.0.1/oligoboard?sslmode=require", {"OPTIONS": {"sslmode": "require"}}),
+        (
+            "postgresql://postgres@127.0.0.1/oligoboard?sslmode=require",
+            {"OPTIONS": {"sslmode": "require", "server_side_binding": True, "prepare_threshold": 5}},
+        ),
     ],
 )
 def test_parse_database_url_reads_engine_and_credentials(url, expected):
     config = parse_database_url(url)
 
     assert expected.items() <= config.items()
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooling_proxy(monkeypatch):
+    monkeypatch.setenv("DATABASE_PREPARED_STATEMENTS", "false")
+
+    assert parse_database_url("postgres://postgres@127.0.0.1/oligoboard")["OPTIONS"] == {}
+    assert "OPTIONS" not in parse_database_url("sqlite:///:memory:")
+
+
+def test_prepared_statements_setting_refuses_other_words(monkeypatch):
+    monkeypatch.setenv("DATABASE_PREPARED_STATEMENTS", "sometimes")
+
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_PREPARED_STATEMENTS"):
+        parse_database_url("postgres://postgres@127.0.0.1/oligoboard")
 
 
 def test_parse_database_url_refuses_unknown_scheme():
@@ -170,3 +187,21 @@ def _run_python(code: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env={**clean_env, **env}, capture_output=True, text=True, timeout=120,
     )
+
+
+@pytest.mark.django_db
+def test_postgresql_prepares_a_query_run_again_on_the_same_connection():
+    from django.db import connection
+
+    from config.settings import PREPARE_THRESHOLD
+    from patients.models import Patient
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    patient = PatientFactory()
+    for _ in range(PREPARE_THRESHOLD + 1):
+        assert Patient.objects.get(pk=patient.pk) == patient
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "patients_patient"' in statement for statement in prepared)
