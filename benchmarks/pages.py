@@ -12,7 +12,6 @@ user (benchmarks/urls.py).
 
 import argparse
 import datetime as dt
-import gc
 import json
 import os
 import platform
@@ -26,7 +25,10 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
 import django  # noqa: E402
 
 django.setup()
-gc.freeze()  # as the app server does after start-up (config/wsgi.py)
+
+from config.runtime import tune_garbage_collector  # noqa: E402
+
+tune_garbage_collector()  # as the app server does after start-up (config/wsgi.py)
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402

@@ -1,10 +1,11 @@
 """The WSGI application of the app server (gunicorn config.wsgi; see gunicorn.conf.py)."""
 
-import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
 from django.urls import get_resolver
+
+from config.runtime import tune_garbage_collector
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -13,7 +14,4 @@ application = get_wsgi_application()
 # is loaded now, before the first request: the container's health check and a member's first page do not wait for it.
 get_resolver().url_patterns
 
-# What start-up created (modules, models, views, settings) lives as long as the process. Frozen, it is left out of the
-# garbage collector's full passes, which otherwise walk all of it every few heavy requests: on the heavy case
-# review those passes made the p95 (issue 7: 225-365 ms with them, 155-170 ms frozen, same median).
-gc.freeze()
+tune_garbage_collector()  # after start-up, which it freezes

@@ -205,3 +205,19 @@ def test_postgresql_prepares_a_query_run_again_on_the_same_connection():
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]
     assert any('FROM "patients_patient"' in statement for statement in prepared)
+
+
+def test_the_app_server_freezes_start_up_and_collects_young_objects_less_often():
+    """config.wsgi, as gunicorn loads it: start-up frozen, the young generation collected every 50,000 allocations."""
+    script = (
+        "import gc; import config.wsgi; from config.runtime import YOUNG_COLLECTION_THRESHOLD as young; "
+        "print(gc.get_threshold()[0] == young == 50_000, gc.get_freeze_count() > 10_000)"
+    )
+    clean_env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**clean_env, "DJANGO_SETTINGS_MODULE": "config.test_settings"},
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]
