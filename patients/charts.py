@@ -35,6 +35,8 @@ PANEL_GUTTER = 14
 PANEL_HEIGHT = 78
 PANEL_TITLE = 17
 PANEL_FONT = 12.5
+PANEL_AXIS_FONT = 12  # the year labels under the panels (templates/patients/_timeline.html#size_chart_svg)
+PANEL_AXIS_GAP = 8  # at least this much between two of them: the estimate of a label's width is a little short
 
 
 @dataclass(frozen=True)
@@ -259,6 +261,28 @@ def _lines_chart(measured, start: date, end: date, largest: Decimal, step: int, 
     return SizeChart(WIDTH, height, PLOT_LEFT, PLOT_RIGHT, TOP, bottom, series, x_ticks, y_ticks, "", "")
 
 
+def _panel_axis(ticks: list[Tick], left: float, width: float) -> list[AxisTick]:
+    """The year labels under one column of panels, none touching another.
+
+    A label at a panel's edge is aligned to the edge, so that it is not cut or run into the next column; aligned
+    so, it comes nearer its neighbour than the ticks' spacing allowed for, and the neighbour is left out then
+    (the edges' years are kept: they say where the axis starts and ends).
+    """
+    placed = []
+    for tick in ticks:
+        anchor = "start" if tick.x - left < 16 else "end" if left + width - tick.x < 16 else "middle"
+        label_width = text_width(tick.label, PANEL_AXIS_FONT)
+        low = {"start": tick.x, "end": tick.x - label_width, "middle": tick.x - label_width / 2}[anchor]
+        placed.append((low, low + label_width, AxisTick(tick.x, tick.label, anchor)))
+    kept: list[int] = []
+    for index in sorted(range(len(placed)), key=lambda index: (placed[index][2].anchor == "middle", index)):
+        low, high, _ = placed[index]
+        if all(high + PANEL_AXIS_GAP <= placed[other][0] or placed[other][1] + PANEL_AXIS_GAP <= low
+               for other in kept):
+            kept.append(index)
+    return [placed[index][2] for index in sorted(kept)]
+
+
 def _panels_chart(measured, start: date, end: date, top_mm: int) -> SizeChart:
     width = (WIDTH - 8 - PANEL_GUTTER * (PANEL_COLUMNS - 1)) / PANEL_COLUMNS
     rows = (len(measured) + PANEL_COLUMNS - 1) // PANEL_COLUMNS
@@ -296,12 +320,7 @@ def _panels_chart(measured, start: date, end: date, top_mm: int) -> SizeChart:
                 f"{m.size_mm.normalize():f} mm on {m.measured_on.isoformat()}" for m in measurements),
         ))
     bottom = TOP + rows * (PANEL_HEIGHT + 8) - 8
-    # A year label at a panel's edge is aligned to the edge, so that it is not cut or run into the next column.
-    axes = [
-        AxisTick(tick.x, tick.label,
-                 "start" if tick.x - left < 16 else "end" if left + width - tick.x < 16 else "middle")
-        for left, _, ticks in columns[: len(measured)] for tick in ticks
-    ]
+    axes = [axis for left, _, ticks in columns[: len(measured)] for axis in _panel_axis(ticks, left, width)]
     chart = SizeChart(WIDTH, bottom + AXIS_ROOM - 10, 4, WIDTH - 4, TOP, bottom, [], [], [], "", "")
     chart.panels, chart.panel_axes = panels, axes
     chart.scale_note = f"Every panel: size 0–{top_mm} mm (bottom to top), {start:%B %Y} to {end - timedelta(days=1):%B %Y}."

@@ -7,8 +7,8 @@ from django.template import Context, Template
 from django.template.loader import render_to_string
 
 from patients import svg
-from patients.charts import MAX_LINES, build_size_chart
-from patients.drawing import text_width
+from patients.charts import MAX_LINES, _panel_axis, build_size_chart
+from patients.drawing import Tick, text_width
 from patients.models import EventType, Organ, Patient, Removal
 from patients.timeline import BAR_FONT, build_timeline, group_events, ordinal, regimen_without_cycle
 from tests.factories import (
@@ -424,3 +424,33 @@ def test_size_chart_panels_are_the_markup_the_template_wrote(db):
 
     assert svg.size_chart_panels(chart) == expected
     assert "&lt;X0 &amp; &quot;a&quot;&gt;" in expected and '<X0' not in expected
+
+
+def test_size_chart_panels_year_labels_never_touch_and_keep_the_axis_ends(db):
+    """Under each column of panels: first and last year kept, a label too near an edge label left out."""
+    chart = build_timeline(heavy_record(), today=TODAY).chart
+
+    def extent(tick):
+        width = text_width(tick.label, 12)
+        low = {"start": tick.position, "end": tick.position - width, "middle": tick.position - width / 2}[tick.anchor]
+        return low, low + width
+
+    columns: dict[float, list] = {}
+    for tick in chart.panel_axes:
+        column = next(panel.x for panel in chart.panels if panel.x - 1 <= tick.position <= panel.x + panel.width + 1)
+        columns.setdefault(column, []).append(tick)
+    assert len(columns) == 5
+    for ticks in columns.values():
+        assert ticks[0].anchor == "start"
+        extents = [extent(tick) for tick in ticks]
+        assert all(right + 8 <= left for (_, right), (left, _) in zip(extents, extents[1:]))
+
+
+def test_a_year_label_beside_an_edge_label_is_left_out_not_the_edge():
+    """Eight years in a panel 185 wide, every other year labelled: 2021 and 2025 would touch 2019 and 2027."""
+    left, width = 4.0, 185.3
+    ticks = [Tick(x=round(left + 3 + n * 45.3, 1), label=str(2019 + 2 * n), labelled=True) for n in range(5)]
+
+    axis = _panel_axis(ticks, left, width)
+
+    assert [(tick.label, tick.anchor) for tick in axis] == [("2019", "start"), ("2023", "middle"), ("2027", "end")]
