@@ -3,7 +3,7 @@ BIN := .venv/bin
 PORT ?= 8000
 export SSL_CERT_FILE ?= /etc/ssl/certs/ca-certificates.crt
 
-.PHONY: setup system-deps runtime-deps run test test-fast e2e worker compose-check bench loadtest clean
+.PHONY: setup system-deps runtime-deps run test test-fast e2e lint worker compose-check bench loadtest clean
 
 setup:
 	bash scripts/bootstrap.sh
@@ -32,6 +32,11 @@ test-fast: setup
 
 e2e: system-deps setup
 	$(BIN)/pytest -m e2e
+
+## Lint and format check (ruff, configured in pyproject.toml); `.venv/bin/ruff format .` formats.
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 ## Background worker for PDF exports (database-backed task queue).
 worker: setup

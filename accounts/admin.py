@@ -9,14 +9,30 @@ class BreakGlassGrantAdmin(admin.ModelAdmin):
     """Review list of emergency access: who opened which patient, why, when, until when, reviewed by whom."""
 
     list_display = (
-        "created_at", "user", "patient", "reason", "expires_at", "is_active", "reviewed_at", "reviewed_by",
+        "created_at",
+        "user",
+        "patient",
+        "reason",
+        "expires_at",
+        "is_active",
+        "reviewed_at",
+        "reviewed_by",
     )
     list_filter = ("reviewed_at", "created_at")
     list_select_related = ("user", "patient", "reviewed_by")
     search_fields = ("user__username", "patient__mrn", "reason", "public_id")
     date_hierarchy = "created_at"
     raw_id_fields = ("user", "patient", "reviewed_by")
-    readonly_fields = ("public_id", "user", "patient", "reason", "created_at", "expires_at", "reviewed_by", "reviewed_at")
+    readonly_fields = (
+        "public_id",
+        "user",
+        "patient",
+        "reason",
+        "created_at",
+        "expires_at",
+        "reviewed_by",
+        "reviewed_at",
+    )
     actions = ["mark_reviewed"]
 
     @admin.display(boolean=True, description="active")

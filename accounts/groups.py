@@ -9,8 +9,16 @@ from django.contrib.auth.management import create_permissions
 from django.db import DEFAULT_DB_ALIAS
 
 CLINICAL = [
-    "patient", "primarytumour", "ki67result", "ecogassessment", "frailtyassessment", "comorbidity", "lesion",
-    "measurement", "event", "labresult",
+    "patient",
+    "primarytumour",
+    "ki67result",
+    "ecogassessment",
+    "frailtyassessment",
+    "comorbidity",
+    "lesion",
+    "measurement",
+    "event",
+    "labresult",
 ]
 
 
@@ -21,9 +29,12 @@ def _model_perms(app_label: str, models: list[str], actions: tuple[str, ...]) ->
 CLINICIANS = [
     *_model_perms("patients", CLINICAL, ("view", "add", "change")),
     *_model_perms("boards", ["board", "meeting", "agendaitem", "attendance", "decision", "followup"], ("view",)),
-    ("boards", "add_decision"), ("boards", "change_decision"),
-    ("guidance", "view_evaluation"), ("guidance", "add_evaluation"),
-    ("reports", "view_pdfexport"), ("reports", "add_pdfexport"),
+    ("boards", "add_decision"),
+    ("boards", "change_decision"),
+    ("guidance", "view_evaluation"),
+    ("guidance", "add_evaluation"),
+    ("reports", "view_pdfexport"),
+    ("reports", "add_pdfexport"),
 ]
 CHAIRS = [*CLINICIANS, ("boards", "change_meeting"), ("boards", "add_attendance"), ("boards", "change_attendance")]
 COORDINATORS = [
@@ -34,17 +45,25 @@ COORDINATORS = [
 ADMINISTRATORS = [
     ("patients", "view_any_patient"),
     *_model_perms("patients", CLINICAL, ("view",)),
-    ("audit", "view_auditevent"), ("audit", "export_auditevent"),
-    ("accounts", "view_breakglassgrant"), ("accounts", "review_breakglassgrant"),
-    ("auth", "view_user"), ("auth", "add_user"), ("auth", "change_user"), ("auth", "view_group"),
+    ("audit", "view_auditevent"),
+    ("audit", "export_auditevent"),
+    ("accounts", "view_breakglassgrant"),
+    ("accounts", "review_breakglassgrant"),
+    ("auth", "view_user"),
+    ("auth", "add_user"),
+    ("auth", "change_user"),
+    ("auth", "view_group"),
     *_model_perms("boards", ["board", "boardmembership"], ("view", "add", "change")),
     ("boards", "delete_boardmembership"),
     *_model_perms("boards", ["meeting", "agendaitem", "attendance", "decision", "followup"], ("view",)),
-    ("guidance", "view_guidelinerelease"), ("guidance", "view_evaluation"),
+    ("guidance", "view_guidelinerelease"),
+    ("guidance", "view_evaluation"),
     ("reports", "view_pdfexport"),
     # Reset a lost authenticator and lift a login lockout.
-    ("otp_totp", "view_totpdevice"), ("otp_totp", "delete_totpdevice"),
-    ("axes", "view_accessattempt"), ("axes", "delete_accessattempt"),
+    ("otp_totp", "view_totpdevice"),
+    ("otp_totp", "delete_totpdevice"),
+    ("axes", "view_accessattempt"),
+    ("axes", "delete_accessattempt"),
 ]
 ROLE_PERMISSIONS = {
     "Coordinators": COORDINATORS,

@@ -15,7 +15,11 @@ This module imports no models, so the settings can validate role names against i
 from django.conf import settings
 
 COORDINATOR, CLINICIAN, CHAIR, GUIDELINE_EDITOR, ADMINISTRATOR = (
-    "coordinator", "clinician", "chair", "guideline_editor", "administrator",
+    "coordinator",
+    "clinician",
+    "chair",
+    "guideline_editor",
+    "administrator",
 )
 ROLE_GROUPS = {
     COORDINATOR: "Coordinators",

@@ -22,7 +22,8 @@ def user_role_groups_sync(*, user: AbstractBaseUser, by: AbstractBaseUser | None
     Administrators, others) are left alone. Return the names of the groups added or removed.
     """
     wanted = {
-        board_role_group(role) for role in user.board_memberships.values_list("role", flat=True)
+        board_role_group(role)
+        for role in user.board_memberships.values_list("role", flat=True)
         if role in BOARD_ROLE_ROLES
     }
     held = set(user.groups.filter(name__in=BOARD_ROLE_GROUPS).values_list("name", flat=True))
@@ -34,7 +35,9 @@ def user_role_groups_sync(*, user: AbstractBaseUser, by: AbstractBaseUser | None
         user.groups.remove(*Group.objects.filter(name__in=removed))
     if added or removed:
         AuditEvent.record(
-            by=by, action="user.role_groups_synced", target=None,
+            by=by,
+            action="user.role_groups_synced",
+            target=None,
             detail={"user": user.get_username(), "added": sorted(added), "removed": sorted(removed)},
         )
     return added | removed
@@ -58,7 +61,11 @@ def break_glass_grant_create(*, patient: Patient, reason: str, by: AbstractBaseU
         user=by, patient=patient, reason=reason, created_at=now, expires_at=now + BreakGlassGrant.lifetime()
     )
     AuditEvent.record(
-        by=by, action="patient.break_glass", target=patient, patient=patient, request=request,
+        by=by,
+        action="patient.break_glass",
+        target=patient,
+        patient=patient,
+        request=request,
         detail={"reason": reason, "expires_at": grant.expires_at.isoformat(), "grant": str(grant.public_id)},
     )
     return grant
@@ -73,7 +80,11 @@ def break_glass_grants_review(*, grants, by: AbstractBaseUser, request=None) -> 
         grant.reviewed_at, grant.reviewed_by = now, by
         grant.save(update_fields=["reviewed_at", "reviewed_by"])
         AuditEvent.record(
-            by=by, action="patient.break_glass_reviewed", target=grant, patient=grant.patient, request=request,
+            by=by,
+            action="patient.break_glass_reviewed",
+            target=grant,
+            patient=grant.patient,
+            request=request,
             detail={"grant": str(grant.public_id), "user": grant.user.get_username()},
         )
     return len(pending)

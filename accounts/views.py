@@ -72,8 +72,13 @@ def break_glass(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         patient = Patient.objects.current().filter(mrn=form.cleaned_data["mrn"].strip()).first()
         if patient is None:
-            AuditEvent.record(by=request.user, action="patient.break_glass", request=request, outcome="refused",
-                              detail={"reason": form.cleaned_data["reason"], "mrn_found": False})
+            AuditEvent.record(
+                by=request.user,
+                action="patient.break_glass",
+                request=request,
+                outcome="refused",
+                detail={"reason": form.cleaned_data["reason"], "mrn_found": False},
+            )
             form.add_error("mrn", "No patient has this hospital number.")
         else:
             services.break_glass_grant_create(

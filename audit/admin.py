@@ -61,12 +61,16 @@ class AuditEventAdmin(admin.ModelAdmin):
         for event in queryset.select_related("user", "patient").order_by("at", "id"):
             writer.writerow(
                 [
-                    event.at.isoformat(), event.user.username if event.user else "", event.action,
-                    event.outcome, event.patient.mrn if event.patient else "", event.target_type,
-                    event.target_public_id, event.ip_address or "", event.detail,
+                    event.at.isoformat(),
+                    event.user.username if event.user else "",
+                    event.action,
+                    event.outcome,
+                    event.patient.mrn if event.patient else "",
+                    event.target_type,
+                    event.target_public_id,
+                    event.ip_address or "",
+                    event.detail,
                 ]
             )
-        AuditEvent.record(
-            by=request.user, action="audit.exported", request=request, detail={"rows": queryset.count()}
-        )
+        AuditEvent.record(by=request.user, action="audit.exported", request=request, detail={"rows": queryset.count()})
         return response

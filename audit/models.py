@@ -20,14 +20,10 @@ class AuditEvent(models.Model):
     OUTCOMES = [(SUCCESS, "Success"), (REFUSED, "Refused")]
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
     action = models.CharField(max_length=64, db_index=True)
     outcome = models.CharField(max_length=10, choices=OUTCOMES, default=SUCCESS)
-    patient = models.ForeignKey(
-        "patients.Patient", models.PROTECT, null=True, blank=True, related_name="audit_events"
-    )
+    patient = models.ForeignKey("patients.Patient", models.PROTECT, null=True, blank=True, related_name="audit_events")
     target_type = models.CharField(max_length=64, blank=True)
     target_public_id = models.CharField(max_length=64, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)

@@ -14,8 +14,18 @@ from guidance.ruleset_2026_1 import DEFAULT_PARAMETERS, RULES, VERSION
 RUNS = 200
 AS_OF = date(2026, 10, 1)
 ORGANS = ("liver", "lung", "bone", "peritoneum", "liver", "liver", "lymph_node", "liver")
-EVENT_CYCLE = ("imaging", "chemotherapy", "imaging", "sbrt", "imaging", "thermal_ablation", "imaging", "progression",
-               "imaging", "metastasectomy")
+EVENT_CYCLE = (
+    "imaging",
+    "chemotherapy",
+    "imaging",
+    "sbrt",
+    "imaging",
+    "thermal_ablation",
+    "imaging",
+    "progression",
+    "imaging",
+    "metastasectomy",
+)
 
 
 def build_case(lesion_count: int, measurements: int, event_count: int, disease: str = "crc") -> dict:
@@ -23,18 +33,28 @@ def build_case(lesion_count: int, measurements: int, event_count: int, disease: 
     lesions = []
     for index in range(lesion_count):
         detected = start + timedelta(days=30 * (index % 12))
-        lesions.append({
-            "id": f"M{index:02d}", "organ": ORGANS[index % len(ORGANS)], "regional_node": False,
-            "detected_on": detected.isoformat(),
-            "measurements": [
-                {"date": (detected + timedelta(days=90 * step)).isoformat(), "size_mm": 8 + (index * 7 + step * 3) % 40}
-                for step in range(measurements)
-            ],
-            "removed_on": None, "removal": None,
-        })
-    events = [{"type": "diagnosis", "start": "2018-11-02", "end": None},
-              {"type": "primary_resection", "start": "2018-12-01", "end": None, "margin": "R0"},
-              {"type": "metastatic_diagnosis", "start": start.isoformat(), "end": None}]
+        lesions.append(
+            {
+                "id": f"M{index:02d}",
+                "organ": ORGANS[index % len(ORGANS)],
+                "regional_node": False,
+                "detected_on": detected.isoformat(),
+                "measurements": [
+                    {
+                        "date": (detected + timedelta(days=90 * step)).isoformat(),
+                        "size_mm": 8 + (index * 7 + step * 3) % 40,
+                    }
+                    for step in range(measurements)
+                ],
+                "removed_on": None,
+                "removal": None,
+            }
+        )
+    events = [
+        {"type": "diagnosis", "start": "2018-11-02", "end": None},
+        {"type": "primary_resection", "start": "2018-12-01", "end": None, "margin": "R0"},
+        {"type": "metastatic_diagnosis", "start": start.isoformat(), "end": None},
+    ]
     line = 1
     for index in range(event_count - len(events)):
         kind = EVENT_CYCLE[index % len(EVENT_CYCLE)]
@@ -48,11 +68,25 @@ def build_case(lesion_count: int, measurements: int, event_count: int, disease: 
         events.append(event)
     return {
         "format": "oligoboard-case/1",
-        "patient": {"birth_date": "1955-03-03", "sex": "M",
-                    "ecog": [{"date": "2026-09-01", "value": 1}], "comorbidities": [], "frailty_assessments": []},
-        "primary": {"disease": disease, "site": "sigmoid_colon", "diagnosis_date": "2018-11-02", "t_stage": "T3",
-                    "n_status": "N1", "resection": {"date": "2018-12-01", "margin": "R0"}, "ki67": [],
-                    "hormone_excess": None, "glucocorticoid_excess": None, "hormone_excess_uncontrolled": None},
+        "patient": {
+            "birth_date": "1955-03-03",
+            "sex": "M",
+            "ecog": [{"date": "2026-09-01", "value": 1}],
+            "comorbidities": [],
+            "frailty_assessments": [],
+        },
+        "primary": {
+            "disease": disease,
+            "site": "sigmoid_colon",
+            "diagnosis_date": "2018-11-02",
+            "t_stage": "T3",
+            "n_status": "N1",
+            "resection": {"date": "2018-12-01", "margin": "R0"},
+            "ki67": [],
+            "hormone_excess": None,
+            "glucocorticoid_excess": None,
+            "hormone_excess_uncontrolled": None,
+        },
         "lesions": lesions,
         "events": events,
         "labs": {"cea": [{"date": "2026-09-01", "value_ng_ml": 12.5}]},
@@ -64,8 +98,14 @@ def time_evaluate(record: CaseRecord, runs: int = RUNS) -> tuple[float, float]:
     board_inputs = {"all_sites_safely_treatable": True, "resectability": "upfront_resectable"}
 
     def once():
-        return evaluate(record, board_inputs=board_inputs, parameters=DEFAULT_PARAMETERS, rules=RULES, as_of=AS_OF,
-                        ruleset_version=VERSION)
+        return evaluate(
+            record,
+            board_inputs=board_inputs,
+            parameters=DEFAULT_PARAMETERS,
+            rules=RULES,
+            as_of=AS_OF,
+            ruleset_version=VERSION,
+        )
 
     once()
     timings = []
@@ -82,8 +122,12 @@ def main() -> None:
         for disease in ("crc", "acc"):
             case = build_case(lesions, measurements, events, disease)
             if disease == "acc":
-                case["primary"].update(site="left_adrenal", hormone_excess=False, glucocorticoid_excess=False,
-                                       ki67=[{"date": "2018-12-01", "value_pct": 12}])
+                case["primary"].update(
+                    site="left_adrenal",
+                    hormone_excess=False,
+                    glucocorticoid_excess=False,
+                    ki67=[{"date": "2018-12-01", "value_pct": 12}],
+                )
                 case["labs"]["cea"] = []
             record = record_from_case_dict(case)
             median, p95 = time_evaluate(record)

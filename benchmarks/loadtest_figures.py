@@ -15,8 +15,14 @@ import sys
 from pathlib import Path
 
 P95_TARGET_MS = 500
-COLUMNS = {"requests": ("Request Count", "requests"), "failures": ("Failure Count", "errors"),
-           "throughput": ("Requests/s", "req/s"), "p50": ("50%", "ms"), "p95": ("95%", "ms"), "p99": ("99%", "ms")}
+COLUMNS = {
+    "requests": ("Request Count", "requests"),
+    "failures": ("Failure Count", "errors"),
+    "throughput": ("Requests/s", "req/s"),
+    "p50": ("50%", "ms"),
+    "p95": ("95%", "ms"),
+    "p99": ("99%", "ms"),
+}
 
 
 def slug(name: str) -> str:
@@ -39,11 +45,21 @@ def main(stats_path: str, meeting_path: str, out_path: str) -> None:
     aggregated_p95 = figures["loadtest_meeting_p95"]["value"]
     errors = figures["loadtest_meeting_failures"]["value"] + figures["loadtest_all_failures"]["value"]
     verdict = "OK" if errors == 0 and aggregated_p95 < P95_TARGET_MS else "TARGET MISSED"
-    print(f"# target: no errors and p95 < {P95_TARGET_MS} ms: {verdict} ({errors:.0f} errors, p95 {aggregated_p95:.0f} ms)")
-    Path(out_path).write_text(json.dumps({
-        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "cpus": os.cpu_count(),
-        "load_average_after": [round(value, 2) for value in os.getloadavg()], "figures": figures,
-    }, indent=2) + "\n")
+    print(
+        f"# target: no errors and p95 < {P95_TARGET_MS} ms: {verdict} ({errors:.0f} errors, p95 {aggregated_p95:.0f} ms)"
+    )
+    Path(out_path).write_text(
+        json.dumps(
+            {
+                "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "cpus": os.cpu_count(),
+                "load_average_after": [round(value, 2) for value in os.getloadavg()],
+                "figures": figures,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
 
 
 if __name__ == "__main__":

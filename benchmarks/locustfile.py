@@ -53,8 +53,17 @@ def _write_figures(environment, **kwargs) -> None:
 
     seconds = max(meeting_span[1] - meeting_span[0], 1e-9)
     with open(path, "w") as output:
-        json.dump({"requests": len(times), "failures": meeting_failures[0], "throughput": len(times) / seconds,
-                   "p50": percentile(0.50), "p95": percentile(0.95), "p99": percentile(0.99)}, output)
+        json.dump(
+            {
+                "requests": len(times),
+                "failures": meeting_failures[0],
+                "throughput": len(times) / seconds,
+                "p50": percentile(0.50),
+                "p95": percentile(0.95),
+                "p99": percentile(0.99),
+            },
+            output,
+        )
 
 
 class Member(HttpUser):
@@ -72,8 +81,9 @@ class Member(HttpUser):
     def review_case(self) -> None:
         position = random.randint(1, CASES)
         self.client.get(f"/boards/meetings/{MEETING}/review/{position}/", name="case review")
-        self.client.get(f"/guidance/patients/{PATIENTS[position - 1]}/", headers={"HX-Request": "true"},
-                        name="guidance fragment")
+        self.client.get(
+            f"/guidance/patients/{PATIENTS[position - 1]}/", headers={"HX-Request": "true"}, name="guidance fragment"
+        )
 
 
 class Chair(Member):
@@ -93,12 +103,20 @@ class Chair(Member):
         token = CSRF.search(page.text)
         if not (version and token):
             return
-        with self.client.post(url, name="record decision", headers={"HX-Request": "true", "Referer": self.host + url},
-                              data={"csrfmiddlewaretoken": token.group(1), "action": "decision",
-                                    "version": version.group(1), "category": "surgery",
-                                    "recommendation": f"Resection of the liver lesions (round {version.group(1)}).",
-                                    "consensus": "unanimous"},
-                              catch_response=True) as response:
+        with self.client.post(
+            url,
+            name="record decision",
+            headers={"HX-Request": "true", "Referer": self.host + url},
+            data={
+                "csrfmiddlewaretoken": token.group(1),
+                "action": "decision",
+                "version": version.group(1),
+                "category": "surgery",
+                "recommendation": f"Resection of the liver lesions (round {version.group(1)}).",
+                "consensus": "unanimous",
+            },
+            catch_response=True,
+        ) as response:
             if response.status_code != 200 or "Decision saved" not in response.text:
                 response.failure(f"decision not saved ({response.status_code})")
 
@@ -106,8 +124,13 @@ class Chair(Member):
 def login(user: HttpUser, username: str) -> None:
     page = user.client.get("/accounts/login/", name="login page")
     token = CSRF.search(page.text).group(1)
-    with user.client.post("/accounts/login/", name="login", allow_redirects=False, catch_response=True,
-                          headers={"Referer": user.host + "/accounts/login/"},
-                          data={"csrfmiddlewaretoken": token, "username": username, "password": PASSWORD}) as response:
+    with user.client.post(
+        "/accounts/login/",
+        name="login",
+        allow_redirects=False,
+        catch_response=True,
+        headers={"Referer": user.host + "/accounts/login/"},
+        data={"csrfmiddlewaretoken": token, "username": username, "password": PASSWORD},
+    ) as response:
         if response.status_code != 302:
             response.failure(f"login of {username} failed ({response.status_code})")

@@ -12,6 +12,7 @@ user (benchmarks/urls.py).
 
 import argparse
 import datetime as dt
+import io
 import json
 import os
 import platform
@@ -22,7 +23,7 @@ from pathlib import Path
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -80,6 +81,7 @@ def get(client: Client, url: str, **headers):
         if response.status_code != 200:
             raise SystemExit(f"GET {url} answered {response.status_code}")
         return response
+
     return request
 
 
@@ -136,9 +138,18 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     load_before = os.getloadavg()
     started = time.perf_counter()
-    data = {name: generate(patients=1, lesions=shape[0], measurements=shape[1], events=shape[2], meetings=1,
-                           cases_per_meeting=1, seed=seed)
-            for seed, (name, shape) in enumerate(SHAPES.items(), start=9001)}
+    data = {
+        name: generate(
+            patients=1,
+            lesions=shape[0],
+            measurements=shape[1],
+            events=shape[2],
+            meetings=1,
+            cases_per_meeting=1,
+            seed=seed,
+        )
+        for seed, (name, shape) in enumerate(SHAPES.items(), start=9001)
+    }
     figure("generate_setup_patients", (time.perf_counter() - started), "s")
 
     trivial_client = Client()
@@ -167,8 +178,14 @@ def main() -> None:
         record = facts.record_for(facts.case_dict_for(patient))
 
         def pure(record=record, parameters=parameters, rules=rules, release=release):
-            engine.evaluate(record, board_inputs=normalise_board_inputs({}), parameters=parameters, rules=rules,
-                            as_of=as_of, ruleset_version=release.version)
+            engine.evaluate(
+                record,
+                board_inputs=normalise_board_inputs({}),
+                parameters=parameters,
+                rules=rules,
+                as_of=as_of,
+                ruleset_version=release.version,
+            )
 
         def with_facts(patient=patient, release=release):
             services.release_evaluate(release, facts.case_dict_for(patient), as_of=as_of, board_inputs={})
@@ -184,14 +201,22 @@ def main() -> None:
         pdf_figures()
         search_figures()
     # What else ran on the machine changes every timing: the load averages before and after are kept with them.
-    args = {"label": options.label, "python": platform.python_version(), "cpus": os.cpu_count(),
-            "database": connection.vendor, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "load_average_before": [round(value, 2) for value in load_before],
-            "load_average_after": [round(value, 2) for value in os.getloadavg()]}
+    args = {
+        "label": options.label,
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "database": connection.vendor,
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "load_average_before": [round(value, 2) for value in load_before],
+        "load_average_after": [round(value, 2) for value in os.getloadavg()],
+    }
     options.out.parent.mkdir(parents=True, exist_ok=True)
-    options.out.write_text(json.dumps(
-        {**args, "figures": {name: {"value": value, "unit": unit} for name, value, unit in figures}}, indent=2
-    ) + "\n")
+    options.out.write_text(
+        json.dumps(
+            {**args, "figures": {name: {"value": value, "unit": unit} for name, value, unit in figures}}, indent=2
+        )
+        + "\n"
+    )
     print(f"wrote {options.out}", file=sys.stderr)
 
 
@@ -200,12 +225,13 @@ def pdf_figures() -> None:
     from patients.models import Patient
     from reports import services as reports
 
-    call_command("loaddemo", verbosity=0, stdout=open(os.devnull, "w"))
+    call_command("loaddemo", verbosity=0, stdout=io.StringIO())
     seed = Patient.objects.get(mrn="ACC-0001")
     typical = generate(patients=1, lesions=5, measurements=3, events=20, meetings=0, seed=9101)
     heavy = generate(patients=1, lesions=40, measurements=8, events=150, meetings=0, seed=9103)
-    pack = generate(patients=PACK_CASES, lesions=40, measurements=8, events=150, meetings=1,
-                    cases_per_meeting=PACK_CASES, seed=9102)
+    pack = generate(
+        patients=PACK_CASES, lesions=40, measurements=8, events=150, meetings=1, cases_per_meeting=PACK_CASES, seed=9102
+    )
     chair = pack.users["chair"]
 
     def summary(patient):
@@ -233,15 +259,19 @@ def pdf_figures() -> None:
 
 def search_figures() -> None:
     started = time.perf_counter()
-    crowd = generate(patients=SEARCH_PATIENTS, lesions=1, measurements=1, events=3, meetings=1,
-                     cases_per_meeting=20, seed=9201)
+    crowd = generate(
+        patients=SEARCH_PATIENTS, lesions=1, measurements=1, events=3, meetings=1, cases_per_meeting=20, seed=9201
+    )
     figure(f"generate_{SEARCH_PATIENTS}_patients", time.perf_counter() - started, "s")
     coordinator = crowd.users["coordinator"]
     client = Client()
     client.force_login(coordinator)
     target = crowd.patients[SEARCH_PATIENTS // 2]
-    for name, url in (("name", f"/patients/?q={target.name.split()[1]}"), ("mrn", f"/patients/?q={target.mrn}"),
-                      ("list", "/patients/?page=3")):
+    for name, url in (
+        ("name", f"/patients/?q={target.name.split()[1]}"),
+        ("mrn", f"/patients/?q={target.mrn}"),
+        ("list", "/patients/?page=3"),
+    ):
         values = timings(get(client, url))
         figure(f"patient_search_{name}_{SEARCH_PATIENTS}_median", statistics.median(values), "ms")
         figure(f"patient_search_{name}_{SEARCH_PATIENTS}_p95", p95(values), "ms")
@@ -250,16 +280,24 @@ def search_figures() -> None:
     patients = crowd.patients
     users = list(crowd.users.values())
     AuditEvent.objects.bulk_create(
-        AuditEvent(user=users[index % len(users)], action=("patient.viewed", "agenda_item.reviewed", "pdf.printed")[index % 3],
-                   patient=patients[index % len(patients)], target_type="patients.patient",
-                   target_public_id=str(patients[index % len(patients)].public_id), detail={})
+        AuditEvent(
+            user=users[index % len(users)],
+            action=("patient.viewed", "agenda_item.reviewed", "pdf.printed")[index % 3],
+            patient=patients[index % len(patients)],
+            target_type="patients.patient",
+            target_public_id=str(patients[index % len(patients)].public_id),
+            detail={},
+        )
         for index in range(AUDIT_EVENTS)
     )
     admin = type(coordinator).objects.create_superuser("bench-admin", password=None)
     client = Client()
     client.force_login(admin)
-    for name, url in (("list", "/admin/audit/auditevent/"), ("patient", f"/admin/audit/auditevent/?q={target.mrn}"),
-                      ("user", f"/admin/audit/auditevent/?q={coordinator.username}")):
+    for name, url in (
+        ("list", "/admin/audit/auditevent/"),
+        ("patient", f"/admin/audit/auditevent/?q={target.mrn}"),
+        ("user", f"/admin/audit/auditevent/?q={coordinator.username}"),
+    ):
         values = timings(get(client, url))
         figure(f"audit_search_{name}_{AUDIT_EVENTS}_median", statistics.median(values), "ms")
         figure(f"audit_search_{name}_{AUDIT_EVENTS}_p95", p95(values), "ms")

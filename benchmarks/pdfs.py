@@ -42,8 +42,9 @@ def report(label: str, seconds: list[float], pdf: bytes, target: float) -> None:
     median = statistics.median(seconds)
     verdict = "OK" if median < target else "SLOWER THAN TARGET"
     runs = ", ".join(f"{value:.2f}" for value in seconds)
-    print(f"{label:<44} {median:6.2f} s  ({runs})  {len(pdf) // 1024:5d} KiB  target < {target} s  {verdict}",
-          flush=True)
+    print(
+        f"{label:<44} {median:6.2f} s  ({runs})  {len(pdf) // 1024:5d} KiB  target < {target} s  {verdict}", flush=True
+    )
 
 
 def main() -> None:
@@ -68,14 +69,17 @@ def main() -> None:
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
-    call_command("loaddemo", verbosity=0, stdout=open(os.devnull, "w"))
+    call_command("loaddemo", verbosity=0, stdout=io.StringIO())
     chair = get_user_model().objects.get(username="chair")
     seed = Patient.objects.get(mrn="ACC-0001")
     heavy = generate(patients=1, meetings=0, seed=9101, **HEAVY).patients[0]
     pack = generate(patients=PACK_CASES, meetings=1, cases_per_meeting=PACK_CASES, seed=9102, **HEAVY)
     load = os.getloadavg()
-    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} "
-          f"{load[2]:.2f}, setup {time.perf_counter() - started:.1f} s", flush=True)
+    print(
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} "
+        f"{load[2]:.2f}, setup {time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
 
     def seed_summary():
         return services.case_summary_print(patient=seed, meeting=None, by=chair)
@@ -90,8 +94,9 @@ def main() -> None:
 
     runs = [timed(heavy_summary) for _ in range(options.runs)]
     pdf = runs[-1][1]
-    report(f"case summary, heavy 40x8, 150 events ({pdf_pages(pdf)} pages)", [run[0] for run in runs], pdf,
-           CASE_TARGET_S)
+    report(
+        f"case summary, heavy 40x8, 150 events ({pdf_pages(pdf)} pages)", [run[0] for run in runs], pdf, CASE_TARGET_S
+    )
 
     def meeting_pack():
         return services.meeting_document_print(kind="meeting-pack", meeting=pack.meetings[0], by=pack.users["chair"])
@@ -100,10 +105,15 @@ def main() -> None:
     cold, pdf = timed(meeting_pack)
     report(f"meeting pack, {PACK_CASES} heavy cases cold ({pdf_pages(pdf)} pages)", [cold], pdf, PACK_TARGET_S)
     runs = [timed(meeting_pack) for _ in range(max(1, min(options.runs, 3)))]
-    report(f"meeting pack, {PACK_CASES} heavy cases ({pdf_pages(pdf)} pages)", [run[0] for run in runs], pdf,
-           PACK_TARGET_S)
-    runs = [timed(lambda: services.meeting_document_print(
-        kind="outcomes", meeting=pack.meetings[0], by=pack.users["chair"])) for _ in range(3)]
+    report(
+        f"meeting pack, {PACK_CASES} heavy cases ({pdf_pages(pdf)} pages)", [run[0] for run in runs], pdf, PACK_TARGET_S
+    )
+    runs = [
+        timed(
+            lambda: services.meeting_document_print(kind="outcomes", meeting=pack.meetings[0], by=pack.users["chair"])
+        )
+        for _ in range(3)
+    ]
     report(f"outcomes, {PACK_CASES} cases", [run[0] for run in runs], runs[-1][1], PACK_TARGET_S)
 
 

@@ -10,9 +10,9 @@ os.environ["DEBUG"] = "false"
 os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 
-from django.conf import global_settings  # noqa: E402
+from django.conf import global_settings
 
-from config.settings import *  # noqa: E402,F403
+from config.settings import *  # noqa: F403
 
 DEBUG = False
 ROOT_URLCONF = "benchmarks.urls"

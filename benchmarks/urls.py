@@ -7,9 +7,7 @@ from django.urls import path
 from config.urls import urlpatterns as app_urlpatterns
 
 # The layout every page has (navigation, signed-in user), with one paragraph as its content.
-TRIVIAL = engines["django"].from_string(
-    '{% extends "base.html" %}{% block content %}<p>{{ title }}</p>{% endblock %}'
-)
+TRIVIAL = engines["django"].from_string('{% extends "base.html" %}{% block content %}<p>{{ title }}</p>{% endblock %}')
 
 
 def trivial(request: HttpRequest) -> HttpResponse:

@@ -12,13 +12,26 @@ from patients.services import EditConflict
 
 class BoardAdminForm(forms.ModelForm):
     required_specialties = forms.MultipleChoiceField(
-        label="Quorum rule", choices=Specialty.choices, widget=forms.CheckboxSelectMultiple, required=False,
+        label="Quorum rule",
+        choices=Specialty.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
         help_text="Specialties that must be present for the board to decide.",
     )
 
     class Meta:
         model = Board
-        fields = "__all__"
+        fields = (
+            "name",
+            "disease_focus",
+            "description",
+            "required_specialties",
+            "imaging_max_age_days",
+            "ecog_max_age_days",
+            "cea_max_age_days",
+            "requires_ki67",
+            "requires_primary_pathology",
+        )
 
 
 class NoDeleteAdmin(admin.ModelAdmin):
@@ -46,7 +59,10 @@ class BoardAdmin(NoDeleteAdmin):
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
         AuditEvent.record(
-            by=request.user, action="board.changed" if change else "board.created", target=obj, request=request,
+            by=request.user,
+            action="board.changed" if change else "board.created",
+            target=obj,
+            request=request,
             detail={"fields": sorted(form.changed_data)},
         )
 
@@ -56,7 +72,11 @@ class BoardAdmin(NoDeleteAdmin):
             AuditEvent.record(by=request.user, action="board.members_changed", target=form.instance, request=request)
         if formset.model is BoardMembership:
             # Role groups follow board roles: resync everyone added, changed or removed here.
-            changed = [*formset.new_objects, *(row for row, _fields in formset.changed_objects), *formset.deleted_objects]
+            changed = [
+                *formset.new_objects,
+                *(row for row, _fields in formset.changed_objects),
+                *formset.deleted_objects,
+            ]
             for user in {membership.user for membership in changed}:
                 user_role_groups_sync(user=user, by=request.user)
 
@@ -162,12 +182,18 @@ class AgendaItemAdminForm(ServiceAdminForm):
         if self.instance.pk:
             version = cleaned_data.get("expected_version")
             return services.agenda_item_update(
-                agenda_item=self.instance, question=cleaned_data["question"], presenter=cleaned_data["presenter"],
-                expected_version=self.instance.version if version is None else version, by=self.request_user,
+                agenda_item=self.instance,
+                question=cleaned_data["question"],
+                presenter=cleaned_data["presenter"],
+                expected_version=self.instance.version if version is None else version,
+                by=self.request_user,
             )
         return services.agenda_item_add(
-            meeting=cleaned_data["meeting"], patient=cleaned_data["patient"], question=cleaned_data["question"],
-            presenter=cleaned_data["presenter"], by=self.request_user,
+            meeting=cleaned_data["meeting"],
+            patient=cleaned_data["patient"],
+            question=cleaned_data["question"],
+            presenter=cleaned_data["presenter"],
+            by=self.request_user,
         )
 
 
@@ -181,8 +207,16 @@ class AgendaItemAdmin(ServiceAdmin):
     search_fields = ("public_id", "patient__mrn")
     raw_id_fields = ("meeting", "patient", "presenter")
     readonly_fields = (
-        "public_id", "position", "added_at", "added_by", "readiness_problems_at_listing", "status", "status_reason",
-        "evaluation", "updated_at", "updated_by",
+        "public_id",
+        "position",
+        "added_at",
+        "added_by",
+        "readiness_problems_at_listing",
+        "status",
+        "status_reason",
+        "evaluation",
+        "updated_at",
+        "updated_by",
     )
 
     def get_readonly_fields(self, request, obj=None):
@@ -197,15 +231,22 @@ class AttendanceAdminForm(ServiceAdminForm):
     def run_service(self, cleaned_data: dict) -> Attendance:
         if self.instance.pk:
             return services.attendance_update(
-                attendance=self.instance, arrived_at=cleaned_data["arrived_at"], left_at=cleaned_data["left_at"],
+                attendance=self.instance,
+                arrived_at=cleaned_data["arrived_at"],
+                left_at=cleaned_data["left_at"],
                 by=self.request_user,
             )
         attendance = services.attendance_record(
-            meeting=cleaned_data["meeting"], user=cleaned_data["user"], specialty=cleaned_data["specialty"],
-            arrived_at=cleaned_data["arrived_at"], by=self.request_user,
+            meeting=cleaned_data["meeting"],
+            user=cleaned_data["user"],
+            specialty=cleaned_data["specialty"],
+            arrived_at=cleaned_data["arrived_at"],
+            by=self.request_user,
         )
         if cleaned_data["left_at"] is not None:
-            attendance = services.attendance_leave(attendance=attendance, left_at=cleaned_data["left_at"], by=self.request_user)
+            attendance = services.attendance_leave(
+                attendance=attendance, left_at=cleaned_data["left_at"], by=self.request_user
+            )
         return attendance
 
 

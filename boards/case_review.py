@@ -93,7 +93,11 @@ def guidance_context(
         if board_inputs is not None:
             try:
                 evaluation = services.agenda_item_evaluate(
-                    agenda_item=agenda_item, as_of=as_of, board_inputs=board_inputs, by=request.user, request=request,
+                    agenda_item=agenda_item,
+                    as_of=as_of,
+                    board_inputs=board_inputs,
+                    by=request.user,
+                    request=request,
                     membership=membership,
                 )
             except (ValidationError, NoPublishedRelease, EvaluationFailed) as error:

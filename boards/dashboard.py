@@ -42,8 +42,17 @@ class DashboardRow:
         return self._rate(self.ready_at_listing, self.cases)
 
     def add(self, other: "DashboardRow") -> None:
-        for name in ("cases", "deferred", "decisions", "departing", "followed_up", "implemented", "partly",
-                     "ready_at_listing", "readiness_problems_at_listing"):
+        for name in (
+            "cases",
+            "deferred",
+            "decisions",
+            "departing",
+            "followed_up",
+            "implemented",
+            "partly",
+            "ready_at_listing",
+            "readiness_problems_at_listing",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 

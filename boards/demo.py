@@ -58,8 +58,11 @@ def create_demo_boards(*, users: dict[str, AbstractBaseUser], patients: list[Pat
     starts_at = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=MEETING_DAYS_AHEAD), MEETING_TIME))
     for name, spec in DEMO_BOARDS.items():
         board = Board.objects.filter(name=name).first() or services.board_create(
-            name=name, disease_focus=spec["disease_focus"], description=spec["description"],
-            required_specialties=spec["required_specialties"], by=None,
+            name=name,
+            disease_focus=spec["disease_focus"],
+            description=spec["description"],
+            required_specialties=spec["required_specialties"],
+            by=None,
         )
         for key, (specialty, role) in spec["members"].items():
             if key in users and not BoardMembership.objects.filter(board=board, user=users[key]).exists():

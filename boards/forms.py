@@ -47,10 +47,14 @@ def board_users(board: Board):
 
 class AgendaItemAddForm(forms.Form):
     patient = forms.ModelChoiceField(
-        queryset=Patient.objects.current(), to_field_name="public_id", widget=forms.RadioSelect,
+        queryset=Patient.objects.current(),
+        to_field_name="public_id",
+        widget=forms.RadioSelect,
         error_messages={"required": "Find and choose a patient.", "invalid_choice": "Choose a patient from the list."},
     )
-    question = forms.CharField(label="Question for the board", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    question = forms.CharField(
+        label="Question for the board", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
     presenter = MemberChoiceField(queryset=User.objects.none(), required=False, label="Presenting clinician")
 
     def __init__(self, *args, board: Board, **kwargs):
@@ -84,18 +88,22 @@ class PatientSearchForm(forms.Form):
 
 class CloseMeetingForm(forms.Form):
     defer_reason = forms.CharField(
-        label="Reason for deferring the remaining cases", max_length=500, initial="Not reached at the meeting",
+        label="Reason for deferring the remaining cases",
+        max_length=500,
+        initial="Not reached at the meeting",
         error_messages={"required": "Give a reason for deferring the remaining cases."},
     )
 
 
 class AttendanceCorrectionForm(forms.Form):
     arrived_at = forms.TimeField(
-        label="Arrived at", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        label="Arrived at",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         error_messages={"required": "Give the arrival time."},
     )
     left_at = forms.TimeField(
-        label="Left at (empty = still here)", required=False,
+        label="Left at (empty = still here)",
+        required=False,
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
 
@@ -108,7 +116,9 @@ class AttendanceCorrectionForm(forms.Form):
 
 
 class AttendanceForm(forms.Form):
-    user = MemberChoiceField(queryset=User.objects.none(), label="Who", error_messages={"required": "Choose who arrived."})
+    user = MemberChoiceField(
+        queryset=User.objects.none(), label="Who", error_messages={"required": "Choose who arrived."}
+    )
     specialty = forms.ChoiceField(choices=[("", "Their board specialty"), *Specialty.choices], required=False)
     arrived_at = forms.TimeField(
         label="Arrived at (empty = now)", required=False, widget=forms.TimeInput(attrs={"type": "time"})
@@ -122,15 +132,26 @@ class AttendanceForm(forms.Form):
 class DecisionForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     lesions = forms.ModelMultipleChoiceField(
-        queryset=Lesion.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
-        to_field_name="public_id", label="Lesions concerned",
+        queryset=Lesion.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        to_field_name="public_id",
+        label="Lesions concerned",
     )
     category = forms.ChoiceField(choices=[("", "Choose…"), *DecisionCategory.choices])
     consensus = forms.ChoiceField(choices=Consensus.choices, widget=forms.RadioSelect, initial=Consensus.UNANIMOUS)
 
     class Meta:
         model = Decision
-        fields = ["category", "lesions", "recommendation", "consensus", "dissent", "departs_from_guidance", "departure_reason"]
+        fields = [
+            "category",
+            "lesions",
+            "recommendation",
+            "consensus",
+            "dissent",
+            "departs_from_guidance",
+            "departure_reason",
+        ]
         widgets = {
             "recommendation": forms.Textarea(attrs={"rows": 3}),
             "dissent": forms.Textarea(attrs={"rows": 2}),
@@ -144,8 +165,10 @@ class DecisionForm(forms.ModelForm):
         if loaded_lesions is not None:
             # The case review has the record in hand: the checkboxes come from it, not from another query.
             field = self.fields["lesions"]
-            field.choices = [(lesion.public_id, field.label_from_instance(lesion))
-                             for lesion in sorted(loaded_lesions, key=lambda lesion: lesion.label)]
+            field.choices = [
+                (lesion.public_id, field.label_from_instance(lesion))
+                for lesion in sorted(loaded_lesions, key=lambda lesion: lesion.label)
+            ]
         self.fields["recommendation"].error_messages["required"] = "Write the board's recommendation."
         self.fields["category"].error_messages["required"] = "Choose a category."
         if self.instance.pk and not self.is_bound:

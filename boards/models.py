@@ -68,12 +68,18 @@ class Board(models.Model):
     disease_focus = models.CharField(max_length=5, choices=DiseaseFocus.choices)
     description = models.TextField(blank=True)
     required_specialties = models.JSONField(
-        "quorum rule", default=list, blank=True, validators=[validate_specialties],
+        "quorum rule",
+        default=list,
+        blank=True,
+        validators=[validate_specialties],
         help_text="Specialties that must be present for the board to decide.",
     )
     # Readiness profile: what every case must have, and how fresh (empty = not required).
     imaging_max_age_days = models.PositiveSmallIntegerField(
-        "imaging within (days)", null=True, blank=True, default=42,
+        "imaging within (days)",
+        null=True,
+        blank=True,
+        default=42,
         help_text="Latest lesion measurement or imaging event; empty = not required",
     )
     ecog_max_age_days = models.PositiveSmallIntegerField("ECOG within (days)", null=True, blank=True, default=90)
@@ -120,10 +126,7 @@ class BoardMembershipQuerySet(models.QuerySet):
         role_order = models.Case(
             models.When(role=Role.CHAIR, then=0), models.When(role=Role.COORDINATOR, then=1), default=2
         )
-        return (
-            self.filter(board=board).select_related("user")
-            .order_by(role_order, "user__last_name", "user__username")
-        )
+        return self.filter(board=board).select_related("user").order_by(role_order, "user__last_name", "user__username")
 
 
 class BoardMembership(models.Model):
@@ -264,8 +267,10 @@ class AgendaItemQuerySet(RecordQuerySet):
         earlier = [other for other in positions if other < position]
         later = [other for other in positions if other > position]
         return {
-            "count": len(positions), "index": len(earlier) + (position in positions),
-            "previous_position": earlier[-1] if earlier else None, "next_position": later[0] if later else None,
+            "count": len(positions),
+            "index": len(earlier) + (position in positions),
+            "previous_position": earlier[-1] if earlier else None,
+            "next_position": later[0] if later else None,
         }
 
     def for_review(self, meeting: Meeting, position: int) -> Self:
@@ -292,7 +297,11 @@ class AgendaItem(models.Model):
     patient = models.ForeignKey(Patient, models.PROTECT, related_name="agenda_items")
     position = models.PositiveIntegerField()
     presenter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="presenting clinician",
     )
     question = models.TextField("question for the board")

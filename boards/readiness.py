@@ -70,16 +70,22 @@ def readiness_problems(patient: Patient, profile: ReadinessProfile, on: date) ->
         if primary is None:
             problems.append(ReadinessProblem("primary", "No primary tumour on record.", f"{url}#primary"))
         else:
-            missing = [label for label, value in (("T stage", primary.t_stage), ("N status", primary.n_status)) if not value]
+            missing = [
+                label for label, value in (("T stage", primary.t_stage), ("N status", primary.n_status)) if not value
+            ]
             if primary.resected_on and not primary.resection_margin:
                 missing.append("resection margin")
             if missing:
                 problems.append(
-                    ReadinessProblem("primary", f"Primary pathology incomplete: no {', '.join(missing)}.", f"{url}#primary")
+                    ReadinessProblem(
+                        "primary", f"Primary pathology incomplete: no {', '.join(missing)}.", f"{url}#primary"
+                    )
                 )
     if profile.imaging_max_age_days is not None:
         problems.append(
-            _freshness("imaging", "imaging", latest_imaging_on(patient, on), profile.imaging_max_age_days, on, f"{url}#lesions")
+            _freshness(
+                "imaging", "imaging", latest_imaging_on(patient, on), profile.imaging_max_age_days, on, f"{url}#lesions"
+            )
         )
     if profile.ecog_max_age_days is not None:
         latest = max((e.assessed_on for e in patient.current_ecog if e.assessed_on <= on), default=None)

@@ -62,7 +62,9 @@ def board_membership_add(
     membership.full_clean()
     membership.save()
     AuditEvent.record(
-        by=by, action="board.member_added", target=board,
+        by=by,
+        action="board.member_added",
+        target=board,
         detail={"user": user.get_username(), "specialty": specialty, "role": role},
     )
     user_role_groups_sync(user=user, by=by)
@@ -172,7 +174,11 @@ def readiness_problem_count(*, patient: Patient, meeting: Meeting) -> int:
 
 @transaction.atomic
 def agenda_item_add(
-    *, meeting: Meeting, patient: Patient, question: str, presenter: AbstractBaseUser | None = None,
+    *,
+    meeting: Meeting,
+    patient: Patient,
+    question: str,
+    presenter: AbstractBaseUser | None = None,
     by: AbstractBaseUser,
 ) -> AgendaItem:
     """List a case at the end of the agenda, keeping its readiness at listing for the dashboard."""
@@ -184,13 +190,21 @@ def agenda_item_add(
         raise ValidationError({"patient": "This patient is already on the agenda."})
     last = meeting.agenda_items.aggregate(last=Max("position"))["last"] or 0
     agenda_item = AgendaItem(
-        meeting=meeting, patient=patient, position=last + 1, question=question.strip(), presenter=presenter,
-        added_by=by, readiness_problems_at_listing=readiness_problem_count(patient=patient, meeting=meeting),
+        meeting=meeting,
+        patient=patient,
+        position=last + 1,
+        question=question.strip(),
+        presenter=presenter,
+        added_by=by,
+        readiness_problems_at_listing=readiness_problem_count(patient=patient, meeting=meeting),
     )
     agenda_item.full_clean()
     agenda_item.save()
     AuditEvent.record(
-        by=by, action="agenda_item.added", target=agenda_item, patient=patient,
+        by=by,
+        action="agenda_item.added",
+        target=agenda_item,
+        patient=patient,
         detail={"meeting": str(meeting.public_id), "readiness_problems": agenda_item.readiness_problems_at_listing},
     )
     return agenda_item
@@ -202,7 +216,11 @@ def _lock_agenda_item(agenda_item: AgendaItem) -> AgendaItem:
 
 @transaction.atomic
 def agenda_item_update(
-    *, agenda_item: AgendaItem, question: str, presenter: AbstractBaseUser | None, expected_version: int,
+    *,
+    agenda_item: AgendaItem,
+    question: str,
+    presenter: AbstractBaseUser | None,
+    expected_version: int,
     by: AbstractBaseUser,
 ) -> AgendaItem:
     """Set the question for the board and the presenting clinician; refuse a save based on an outdated version.
@@ -223,9 +241,15 @@ def agenda_item_update(
     agenda_item.full_clean()
     agenda_item.save(update_fields=["question", "presenter", "version", "updated_at", "updated_by"])
     AuditEvent.record(
-        by=by, action="agenda_item.updated", target=agenda_item, patient=agenda_item.patient,
-        detail={"version": agenda_item.version, "before": before,
-                "after": {"question": agenda_item.question, "presenter": agenda_item.presenter_id}},
+        by=by,
+        action="agenda_item.updated",
+        target=agenda_item,
+        patient=agenda_item.patient,
+        detail={
+            "version": agenda_item.version,
+            "before": before,
+            "after": {"question": agenda_item.question, "presenter": agenda_item.presenter_id},
+        },
     )
     return agenda_item
 
@@ -248,7 +272,10 @@ def agenda_item_move(*, agenda_item: AgendaItem, direction: str, by: AbstractBas
     agenda_item.position, neighbour.position = neighbour.position, agenda_item.position
     AgendaItem.objects.bulk_update([agenda_item, neighbour], ["position"])
     AuditEvent.record(
-        by=by, action="agenda_item.moved", target=agenda_item, patient=agenda_item.patient,
+        by=by,
+        action="agenda_item.moved",
+        target=agenda_item,
+        patient=agenda_item.patient,
         detail={"direction": direction, "position": agenda_item.position},
     )
     return agenda_item
@@ -266,7 +293,10 @@ def _agenda_item_set_aside(*, agenda_item: AgendaItem, status: str, reason: str,
     agenda_item.status_reason = reason[:500]
     agenda_item.save(update_fields=["status", "status_reason"])
     AuditEvent.record(
-        by=by, action=f"agenda_item.{status}", target=agenda_item, patient=agenda_item.patient,
+        by=by,
+        action=f"agenda_item.{status}",
+        target=agenda_item,
+        patient=agenda_item.patient,
         detail={"reason": agenda_item.status_reason},
     )
     return agenda_item
@@ -294,7 +324,10 @@ def agenda_item_evaluation_set(*, agenda_item: AgendaItem, evaluation: Evaluatio
     agenda_item.evaluation = evaluation
     agenda_item.save(update_fields=["evaluation"])
     AuditEvent.record(
-        by=by, action="agenda_item.evaluation_shown", target=agenda_item, patient=agenda_item.patient,
+        by=by,
+        action="agenda_item.evaluation_shown",
+        target=agenda_item,
+        patient=agenda_item.patient,
         detail={"evaluation": str(evaluation.public_id)},
     )
     return agenda_item
@@ -305,8 +338,13 @@ LOOK_UP = object()
 
 
 def agenda_item_evaluate(
-    *, agenda_item: AgendaItem, as_of: date, board_inputs: Mapping, by: AbstractBaseUser, request=None,
-    membership: BoardMembership | None | object = LOOK_UP,
+    *,
+    agenda_item: AgendaItem,
+    as_of: date,
+    board_inputs: Mapping,
+    by: AbstractBaseUser,
+    request=None,
+    membership: BoardMembership | object | None = LOOK_UP,
 ) -> Evaluation:
     """Evaluate the case's guidance for the meeting and keep that evaluation as the one shown for the case.
 
@@ -319,7 +357,12 @@ def agenda_item_evaluate(
         membership = membership_of(by, agenda_item.meeting.board_id)
     policies.check_can_show_evaluation(agenda_item, membership)
     evaluation = evaluation_create(
-        patient=agenda_item.patient, by=by, as_of=as_of, board_inputs=board_inputs, request=request, reuse=True,
+        patient=agenda_item.patient,
+        by=by,
+        as_of=as_of,
+        board_inputs=board_inputs,
+        request=request,
+        reuse=True,
         kept=agenda_item.evaluation,
     )
     if evaluation.pk != agenda_item.evaluation_id:
@@ -333,7 +376,11 @@ def agenda_item_evaluate(
 
 @transaction.atomic
 def attendance_record(
-    *, meeting: Meeting, user: AbstractBaseUser, specialty: str, arrived_at: datetime | None = None,
+    *,
+    meeting: Meeting,
+    user: AbstractBaseUser,
+    specialty: str,
+    arrived_at: datetime | None = None,
     by: AbstractBaseUser,
 ) -> Attendance:
     """Record that someone arrived (now, or at the given time) in a specialty."""
@@ -347,7 +394,9 @@ def attendance_record(
     attendance.full_clean()
     attendance.save()
     AuditEvent.record(
-        by=by, action="attendance.arrived", target=meeting,
+        by=by,
+        action="attendance.arrived",
+        target=meeting,
         detail={"user": user.get_username(), "specialty": specialty, "at": attendance.arrived_at.isoformat()},
     )
     return attendance
@@ -364,7 +413,9 @@ def attendance_leave(*, attendance: Attendance, left_at: datetime | None = None,
     attendance.full_clean()
     attendance.save(update_fields=["left_at"])
     AuditEvent.record(
-        by=by, action="attendance.left", target=attendance.meeting,
+        by=by,
+        action="attendance.left",
+        target=attendance.meeting,
         detail={"user": attendance.user.get_username(), "at": attendance.left_at.isoformat()},
     )
     return attendance
@@ -382,8 +433,10 @@ def attendance_update(
     attendance = _lock_attendance(attendance)
     policies.check_can_change_attendance(attendance, membership_of(by, attendance.meeting.board_id))
     if left_at is None and (
-        attendance.meeting.attendances.current().filter(user=attendance.user, left_at__isnull=True)
-        .exclude(pk=attendance.pk).exists()
+        attendance.meeting.attendances.current()
+        .filter(user=attendance.user, left_at__isnull=True)
+        .exclude(pk=attendance.pk)
+        .exists()
     ):
         raise ValidationError({"left_at": "This person has another entry without a leaving time; give one here."})
     before = {"arrived_at": attendance.arrived_at.isoformat(), "left_at": _iso(attendance.left_at)}
@@ -391,9 +444,14 @@ def attendance_update(
     attendance.full_clean()
     attendance.save(update_fields=["arrived_at", "left_at"])
     AuditEvent.record(
-        by=by, action="attendance.corrected", target=attendance.meeting,
-        detail={"user": attendance.user.get_username(), "before": before,
-                "after": {"arrived_at": arrived_at.isoformat(), "left_at": _iso(left_at)}},
+        by=by,
+        action="attendance.corrected",
+        target=attendance.meeting,
+        detail={
+            "user": attendance.user.get_username(),
+            "before": before,
+            "after": {"arrived_at": arrived_at.isoformat(), "left_at": _iso(left_at)},
+        },
     )
     return attendance
 
@@ -411,9 +469,14 @@ def attendance_withdraw(*, attendance: Attendance, reason: str, by: AbstractBase
     attendance.withdrawn_reason = reason[:500]
     attendance.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_reason"])
     AuditEvent.record(
-        by=by, action="attendance.withdrawn", target=attendance.meeting,
-        detail={"user": attendance.user.get_username(), "arrived_at": attendance.arrived_at.isoformat(),
-                "reason": attendance.withdrawn_reason},
+        by=by,
+        action="attendance.withdrawn",
+        target=attendance.meeting,
+        detail={
+            "user": attendance.user.get_username(),
+            "arrived_at": attendance.arrived_at.isoformat(),
+            "reason": attendance.withdrawn_reason,
+        },
     )
     return attendance
 
@@ -439,8 +502,16 @@ def _check_lesions(agenda_item: AgendaItem, lesions: Iterable[Lesion]) -> list[L
 
 @transaction.atomic
 def decision_record(
-    *, agenda_item: AgendaItem, by: AbstractBaseUser, expected_version: int, category: str, recommendation: str,
-    consensus: str, dissent: str = "", departs_from_guidance: bool = False, departure_reason: str = "",
+    *,
+    agenda_item: AgendaItem,
+    by: AbstractBaseUser,
+    expected_version: int,
+    category: str,
+    recommendation: str,
+    consensus: str,
+    dissent: str = "",
+    departs_from_guidance: bool = False,
+    departure_reason: str = "",
     lesions: Iterable[Lesion] = (),
 ) -> Decision:
     """Record or update the board's decision on a case; refuse a save based on an outdated version.
@@ -448,9 +519,7 @@ def decision_record(
     `expected_version` is the version the form was loaded with (0 when there was no decision yet).
     """
     agenda_item = _lock_agenda_item(agenda_item)
-    current = (
-        Decision.objects.select_for_update().filter(agenda_item=agenda_item, amends__isnull=True).first()
-    )
+    current = Decision.objects.select_for_update().filter(agenda_item=agenda_item, amends__isnull=True).first()
     policies.check_can_edit_decision(agenda_item, current, membership_of(by, agenda_item.meeting.board_id))
     if (current.version if current else 0) != expected_version:
         if current is None:
@@ -474,8 +543,11 @@ def decision_record(
         agenda_item.status = AgendaItemStatus.DISCUSSED
         agenda_item.save(update_fields=["status"])
     AuditEvent.record(
-        by=by, action="decision.updated" if current else "decision.recorded", target=decision,
-        patient=agenda_item.patient, detail={"version": decision.version, "category": category},
+        by=by,
+        action="decision.updated" if current else "decision.recorded",
+        target=decision,
+        patient=agenda_item.patient,
+        detail={"version": decision.version, "category": category},
     )
     return decision
 
@@ -486,8 +558,12 @@ UNCHECKED = object()
 
 @transaction.atomic
 def decision_sign(
-    *, decision: Decision, by: AbstractBaseUser, expected_version: int, at: datetime | None = None,
-    expected_evaluation: Evaluation | None | object = UNCHECKED,
+    *,
+    decision: Decision,
+    by: AbstractBaseUser,
+    expected_version: int,
+    at: datetime | None = None,
+    expected_evaluation: Evaluation | object | None = UNCHECKED,
 ) -> Decision:
     """Sign off a decision as chair, which locks it; only the version and the guidance the chair saw can be signed.
 
@@ -498,7 +574,8 @@ def decision_sign(
     # Lock in the order decision_record uses (agenda item, then decision), or the two deadlock.
     locked_item = _lock_agenda_item(decision.agenda_item)
     decision = (
-        Decision.objects.select_for_update().select_related("agenda_item__meeting__board", "agenda_item__patient")
+        Decision.objects.select_for_update()
+        .select_related("agenda_item__meeting__board", "agenda_item__patient")
         .get(pk=decision.pk)
     )
     meeting = decision.agenda_item.meeting
@@ -519,9 +596,13 @@ def decision_sign(
     decision.save(update_fields=["signed_at", "signed_by"])
     evaluation = locked_item.evaluation
     AuditEvent.record(
-        by=by, action="decision.signed", target=decision, patient=decision.agenda_item.patient,
+        by=by,
+        action="decision.signed",
+        target=decision,
+        patient=decision.agenda_item.patient,
         detail={
-            "version": decision.version, "quorum_present": sorted(quorum.present),
+            "version": decision.version,
+            "quorum_present": sorted(quorum.present),
             "evaluation": str(evaluation.public_id) if evaluation is not None else None,
         },
     )
@@ -530,14 +611,22 @@ def decision_sign(
 
 @transaction.atomic
 def decision_amend(
-    *, decision: Decision, by: AbstractBaseUser, category: str, recommendation: str, consensus: str,
-    dissent: str = "", departs_from_guidance: bool = False, departure_reason: str = "",
+    *,
+    decision: Decision,
+    by: AbstractBaseUser,
+    category: str,
+    recommendation: str,
+    consensus: str,
+    dissent: str = "",
+    departs_from_guidance: bool = False,
+    departure_reason: str = "",
     lesions: Iterable[Lesion] = (),
 ) -> Decision:
     """Correct a signed decision with a signed addendum linked to it; the original stays unchanged."""
     _lock_agenda_item(decision.agenda_item)  # same lock order as decision_record
     original = (
-        Decision.objects.select_for_update().select_related("agenda_item__meeting", "agenda_item__patient")
+        Decision.objects.select_for_update()
+        .select_related("agenda_item__meeting", "agenda_item__patient")
         .get(pk=decision.pk)
     )
     agenda_item = original.agenda_item
@@ -545,16 +634,26 @@ def decision_amend(
     lesions = _check_lesions(agenda_item, lesions)
     now = timezone.now()
     addendum = Decision(
-        agenda_item=agenda_item, amends=original, category=category, recommendation=recommendation.strip(),
-        consensus=consensus, dissent=dissent.strip(), departs_from_guidance=departs_from_guidance,
+        agenda_item=agenda_item,
+        amends=original,
+        category=category,
+        recommendation=recommendation.strip(),
+        consensus=consensus,
+        dissent=dissent.strip(),
+        departs_from_guidance=departs_from_guidance,
         departure_reason=departure_reason.strip() if departs_from_guidance else "",
-        created_by=by, signed_by=by, signed_at=now,
+        created_by=by,
+        signed_by=by,
+        signed_at=now,
     )
     addendum.full_clean()
     addendum.save()
     addendum.lesions.set(lesions)
     AuditEvent.record(
-        by=by, action="decision.amended", target=addendum, patient=agenda_item.patient,
+        by=by,
+        action="decision.amended",
+        target=addendum,
+        patient=agenda_item.patient,
         detail={"amends": str(original.public_id)},
     )
     return addendum
@@ -565,7 +664,12 @@ def decision_amend(
 
 @transaction.atomic
 def followup_record(
-    *, decision: Decision, by: AbstractBaseUser, status: str, reason: str = "", note: str = "",
+    *,
+    decision: Decision,
+    by: AbstractBaseUser,
+    status: str,
+    reason: str = "",
+    note: str = "",
     recorded_on: date | None = None,
 ) -> FollowUp:
     """Record whether a signed decision was carried out, with a coded reason if not (fully)."""
@@ -573,13 +677,20 @@ def followup_record(
     # Follow-up is what happened after the meeting: the decision is signed and the meeting closed.
     policies.check_can_record_followup(decision, membership_of(by, decision.agenda_item.meeting.board_id))
     followup = FollowUp(
-        decision=decision, status=status, reason=reason, note=note.strip(),
-        recorded_on=recorded_on or timezone.localdate(), recorded_by=by,
+        decision=decision,
+        status=status,
+        reason=reason,
+        note=note.strip(),
+        recorded_on=recorded_on or timezone.localdate(),
+        recorded_by=by,
     )
     followup.full_clean()
     followup.save()
     AuditEvent.record(
-        by=by, action="followup.recorded", target=decision, patient=decision.agenda_item.patient,
+        by=by,
+        action="followup.recorded",
+        target=decision,
+        patient=decision.agenda_item.patient,
         detail={"status": status, "reason": reason},
     )
     return followup

@@ -32,7 +32,7 @@ def _text(value) -> str:
 def _string(value) -> str:
     """`{{ value|stringformat:'s' }}`."""
     try:
-        text = "%s" % value  # the filter's own formatting: a tuple is formatted as its items
+        text = "%s" % value  # the filter's own formatting: a tuple is formatted as its items  # noqa: UP031
     except (TypeError, ValueError):
         return ""
     return text if isinstance(value, SafeData) else escape(text)
@@ -42,7 +42,8 @@ def _attrs(attrs: dict) -> str:
     """django/forms/widgets/attrs.html (and django/forms/attrs.html)."""
     return "".join(
         f" {_text(name)}" if value is True else f' {_text(name)}="{_string(value)}"'
-        for name, value in attrs.items() if value is not False
+        for name, value in attrs.items()
+        if value is not False
     )
 
 
@@ -160,10 +161,25 @@ def _input_widget(renderer: FormRenderer, context: dict) -> str:
 
 PYTHON_TEMPLATES: dict[str, Callable[[FormRenderer, dict], str]] = {
     f"{WIDGETS}input.html": lambda renderer, context: _input(context["widget"]),
-    **{f"{WIDGETS}{kind}.html": _input_widget for kind in (
-        "text", "number", "email", "url", "password", "search", "tel", "color", "hidden", "date", "datetime",
-        "time", "checkbox", "file",
-    )},
+    **{
+        f"{WIDGETS}{kind}.html": _input_widget
+        for kind in (
+            "text",
+            "number",
+            "email",
+            "url",
+            "password",
+            "search",
+            "tel",
+            "color",
+            "hidden",
+            "date",
+            "datetime",
+            "time",
+            "checkbox",
+            "file",
+        )
+    },
     f"{WIDGETS}select.html": FormRenderer.select,
     f"{WIDGETS}select_option.html": lambda renderer, context: _select_option(context["widget"]),
     f"{WIDGETS}checkbox_select.html": lambda renderer, context: f"{renderer.multiple_input(context)}\n",

@@ -89,9 +89,7 @@ def parse_database_url(url: str) -> dict:
             "DISABLE_SERVER_SIDE_CURSORS": True,
             "OPTIONS": options,
         }
-    raise ImproperlyConfigured(
-        f"DATABASE_URL must start with sqlite:/// or postgres://, not {parsed.scheme or url!r}."
-    )
+    raise ImproperlyConfigured(f"DATABASE_URL must start with sqlite:/// or postgres://, not {parsed.scheme or url!r}.")
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -294,7 +292,9 @@ LOGGING = {
     # numbers as parameters: never logged, whatever LOG_LEVEL says. Request lines (django.server,
     # gunicorn's access log) carry only paths with public ids: patient searches are POSTs.
     "loggers": {
-        "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}, "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
         "django.db.backends": {"level": "INFO"},
     },
 }

@@ -44,16 +44,38 @@ class RuleInline(ReleaseContentInline):
 @admin.register(GuidelineRelease)
 class GuidelineReleaseAdmin(admin.ModelAdmin):
     list_display = (
-        "__str__", "disease", "version", "status", "effective_on", "rule_count", "parameter_count", "published_at",
+        "__str__",
+        "disease",
+        "version",
+        "status",
+        "effective_on",
+        "rule_count",
+        "parameter_count",
+        "published_at",
     )
     list_filter = ("disease", "status")
     search_fields = ("version", "change_note")
     fields = (
-        "disease", "version", "effective_on", "change_note", "status", "cloned_from", "created_at", "created_by",
-        "published_at", "published_by", "retired_at",
+        "disease",
+        "version",
+        "effective_on",
+        "change_note",
+        "status",
+        "cloned_from",
+        "created_at",
+        "created_by",
+        "published_at",
+        "published_by",
+        "retired_at",
     )
     readonly_fields = (
-        "status", "cloned_from", "created_at", "created_by", "published_at", "published_by", "retired_at",
+        "status",
+        "cloned_from",
+        "created_at",
+        "created_by",
+        "published_at",
+        "published_by",
+        "retired_at",
     )
     inlines = [ParameterInline, RuleInline]
     change_form_template = "admin/guidance/guidelinerelease/change_form.html"
@@ -95,13 +117,17 @@ class GuidelineReleaseAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         own = [
-            path("<int:pk>/clone/", self.admin_site.admin_view(self.clone_view), name="guidance_guidelinerelease_clone"),
             path(
-                "<int:pk>/dry-run/", self.admin_site.admin_view(self.dry_run_view),
+                "<int:pk>/clone/", self.admin_site.admin_view(self.clone_view), name="guidance_guidelinerelease_clone"
+            ),
+            path(
+                "<int:pk>/dry-run/",
+                self.admin_site.admin_view(self.dry_run_view),
                 name="guidance_guidelinerelease_dry_run",
             ),
             path(
-                "<int:pk>/publish/", self.admin_site.admin_view(self.publish_view),
+                "<int:pk>/publish/",
+                self.admin_site.admin_view(self.publish_view),
                 name="guidance_guidelinerelease_publish",
             ),
         ]
@@ -112,8 +138,12 @@ class GuidelineReleaseAdmin(admin.ModelAdmin):
 
     def _page(self, request, release: GuidelineRelease, template: str, title: str, **context) -> TemplateResponse:
         context = {
-            **self.admin_site.each_context(request), "opts": self.model._meta, "original": release,
-            "release": release, "title": title, **context,
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": release,
+            "release": release,
+            "title": title,
+            **context,
         }
         return TemplateResponse(request, f"admin/guidance/guidelinerelease/{template}", context)
 
@@ -144,8 +174,12 @@ class GuidelineReleaseAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid() and not problems:
             try:
                 results = services.release_dry_run(
-                    draft=release, patients=form.cleaned_data["patients"], as_of=form.cleaned_data["as_of"],
-                    board_inputs=form.board_inputs(), by=request.user, request=request,
+                    draft=release,
+                    patients=form.cleaned_data["patients"],
+                    as_of=form.cleaned_data["as_of"],
+                    board_inputs=form.board_inputs(),
+                    by=request.user,
+                    request=request,
                 )
             except (services.NoPublishedRelease, PermissionDenied) as error:
                 form.add_error(None, str(error))
@@ -168,7 +202,12 @@ class GuidelineReleaseAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{release.version} is published.", messages.SUCCESS)
                 return redirect(reverse("admin:guidance_guidelinerelease_change", args=[release.pk]))
         return self._page(
-            request, release, "publish.html", f"Publish {release}", current=current, errors=errors,
+            request,
+            release,
+            "publish.html",
+            f"Publish {release}",
+            current=current,
+            errors=errors,
             problems=services.release_problems(release),
         )
 
@@ -181,7 +220,15 @@ class EvaluationAdmin(admin.ModelAdmin):
     search_fields = ("public_id", "patient__mrn")
     raw_id_fields = ("patient", "release")
     readonly_fields = (
-        "public_id", "patient", "as_of", "release", "board_inputs", "facts", "input_hash", "output", "created_by",
+        "public_id",
+        "patient",
+        "as_of",
+        "release",
+        "board_inputs",
+        "facts",
+        "input_hash",
+        "output",
+        "created_by",
         "created_at",
     )
 

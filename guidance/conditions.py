@@ -203,23 +203,74 @@ BOARD_INPUT_CONDITION_NAMES = (
 
 # Every derived fact of decision-logic §2.2 that a condition may read (guidance/derive.py computes them).
 FACT_NAMES = (
-    "age_years", "sex", "ecog", "frail", "comorbidities",
-    "primary_diagnosis_date", "primary_resection_date", "primary_in_situ", "t_stage", "n_status",
-    "node_positive_primary", "ki67_pct", "hormone_excess", "glucocorticoid_excess",
-    "hormone_excess_uncontrolled", "primary_controlled",
-    "metastases", "metastases_present", "metastasis_count", "metastatic_sites", "tumour_involved_organs",
-    "distant_metastasis_present", "largest_metastasis_mm", "largest_known_mm", "unsized_metastases",
-    "unsized_metastasis_count", "liver_lesions", "liver_count", "largest_liver_mm", "extrahepatic_disease",
-    "site_bone", "site_brain", "site_liver", "site_lung", "site_peritoneum",
-    "cea_ng_ml", "active_systemic", "active_chemotherapy",
-    "episode_events", "episode_type", "episode_date", "new_lesions_at_episode", "ned_start",
-    "recurrence_after_ned", "disease_free_interval", "dfi_after_primary_surgery", "event_free_interval",
-    "prior_systemic_before_episode", "metastatic_treatment_naive", "progression_on_chemotherapy",
-    "current_chemo_line", "controlled_on_later_line", "liver_directed_local_treatment_done",
-    "crlm_presentation", "crlm_consensus_timing",
-    "mensat", "fong_crs", "fong_risk", "tbs", "tbs_zone", "vigano_factor_count", "vigano_contraindicated",
+    "age_years",
+    "sex",
+    "ecog",
+    "frail",
+    "comorbidities",
+    "primary_diagnosis_date",
+    "primary_resection_date",
+    "primary_in_situ",
+    "t_stage",
+    "n_status",
+    "node_positive_primary",
+    "ki67_pct",
+    "hormone_excess",
+    "glucocorticoid_excess",
+    "hormone_excess_uncontrolled",
+    "primary_controlled",
+    "metastases",
+    "metastases_present",
+    "metastasis_count",
+    "metastatic_sites",
+    "tumour_involved_organs",
+    "distant_metastasis_present",
+    "largest_metastasis_mm",
+    "largest_known_mm",
+    "unsized_metastases",
+    "unsized_metastasis_count",
+    "liver_lesions",
+    "liver_count",
+    "largest_liver_mm",
+    "extrahepatic_disease",
+    "site_bone",
+    "site_brain",
+    "site_liver",
+    "site_lung",
+    "site_peritoneum",
+    "cea_ng_ml",
+    "active_systemic",
+    "active_chemotherapy",
+    "episode_events",
+    "episode_type",
+    "episode_date",
+    "new_lesions_at_episode",
+    "ned_start",
+    "recurrence_after_ned",
+    "disease_free_interval",
+    "dfi_after_primary_surgery",
+    "event_free_interval",
+    "prior_systemic_before_episode",
+    "metastatic_treatment_naive",
+    "progression_on_chemotherapy",
+    "current_chemo_line",
+    "controlled_on_later_line",
+    "liver_directed_local_treatment_done",
+    "crlm_presentation",
+    "crlm_consensus_timing",
+    "mensat",
+    "fong_crs",
+    "fong_risk",
+    "tbs",
+    "tbs_zone",
+    "vigano_factor_count",
+    "vigano_contraindicated",
     "recist_response",
-    "is_oligometastatic", "omd_state.state", "omd_state.genesis", "omd_state.timing", "omd_state.course",
+    "is_oligometastatic",
+    "omd_state.state",
+    "omd_state.genesis",
+    "omd_state.timing",
+    "omd_state.course",
     "omd_state.omd_diagnosis_date",
 )
 
@@ -238,16 +289,39 @@ NO_MISSING: tuple[str, ...] = ()
 Node = Callable[[Mapping, dict | None], tuple[object, tuple[str, ...]]]
 
 _COMPARE = {
-    ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
-    ast.Eq: operator.eq, ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
 }
-_COMPARE_TEXT = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!=",
-                 ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not"}
+_COMPARE_TEXT = {
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.In: "in",
+    ast.NotIn: "not in",
+    ast.Is: "is",
+    ast.IsNot: "is not",
+}
 _NODE_WORDS = {
-    ast.BinOp: "arithmetic", ast.Lambda: "lambda", ast.IfExp: "conditional expression",
-    ast.Subscript: "subscript", ast.ListComp: "comprehension", ast.GeneratorExp: "comprehension",
-    ast.DictComp: "comprehension", ast.SetComp: "comprehension", ast.Dict: "dict literal", ast.Set: "set literal",
-    ast.Starred: "starred expression", ast.NamedExpr: "assignment expression", ast.JoinedStr: "f-string",
+    ast.BinOp: "arithmetic",
+    ast.Lambda: "lambda",
+    ast.IfExp: "conditional expression",
+    ast.Subscript: "subscript",
+    ast.ListComp: "comprehension",
+    ast.GeneratorExp: "comprehension",
+    ast.DictComp: "comprehension",
+    ast.SetComp: "comprehension",
+    ast.Dict: "dict literal",
+    ast.Set: "set literal",
+    ast.Starred: "starred expression",
+    ast.NamedExpr: "assignment expression",
+    ast.JoinedStr: "f-string",
     ast.Await: "await",
 }
 
@@ -302,8 +376,11 @@ def _constant_value(node: ast.AST):
     if isinstance(node, ast.Constant) and (node.value is None or isinstance(node.value, (bool, int, float, str))):
         return True, node.value
     if (
-        isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant)
-        and isinstance(node.operand.value, (int, float)) and not isinstance(node.operand.value, bool)
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.op, ast.USub)
+        and isinstance(node.operand, ast.Constant)
+        and isinstance(node.operand.value, (int, float))
+        and not isinstance(node.operand.value, bool)
     ):
         return True, -node.operand.value
     return False, None
@@ -365,6 +442,7 @@ class _Compiler:
         operands = [self.compile(value) for value in node.values]
         where = _where(node)
         if isinstance(node.op, ast.And):
+
             def conjunction(ns, used):
                 unknown: tuple[str, ...] = NO_MISSING
                 undetermined = False
@@ -377,6 +455,7 @@ class _Compiler:
                         undetermined = True
                         unknown = _merge(unknown, missing)
                 return (None, unknown) if undetermined else (True, NO_MISSING)
+
             return conjunction
 
         def disjunction(ns, used):
@@ -391,6 +470,7 @@ class _Compiler:
                     undetermined = True
                     unknown = _merge(unknown, missing)
             return (None, unknown) if undetermined else (False, NO_MISSING)
+
         return disjunction
 
     def not_op(self, node: ast.UnaryOp) -> Node:
@@ -401,13 +481,14 @@ class _Compiler:
             value, missing = operand(ns, used)
             value = _truth(value, where)
             return (None, missing) if value is None else (not value, NO_MISSING)
+
         return negation
 
-    def compare(self, node: ast.Compare) -> Node:
+    def compare(self, node: ast.Compare) -> Node:  # noqa: C901
         parts = [self.compile(node.left)]
         operand_names = [_names_in(node.left)] + [_names_in(right) for right in node.comparators]
         steps = []
-        for op, right in zip(node.ops, node.comparators):
+        for op, right in zip(node.ops, node.comparators, strict=False):
             if isinstance(op, (ast.In, ast.NotIn)):
                 if not isinstance(right, (ast.Tuple, ast.List)):
                     self.fail(right, f"'{_COMPARE_TEXT[type(op)]}' needs a tuple or list of constants")
@@ -472,6 +553,7 @@ class _Compiler:
                     unknown = _merge(unknown, left_missing, right_missing)
                 left, left_missing = right, right_missing
             return (None, unknown) if result is None else (True, NO_MISSING)
+
         return comparison
 
     def call(self, node: ast.Call) -> Node:
@@ -489,7 +571,7 @@ class _Compiler:
         if function == "unknown":
             is_constant, label = _constant_value(node.args[0])
             if not is_constant or not isinstance(label, str):
-                self.fail(node, "unknown() takes a text label, e.g. unknown(\"board judgement\")")
+                self.fail(node, 'unknown() takes a text label, e.g. unknown("board judgement")')
             return lambda ns, used, label=label: (None, (label,))
         argument = self.compile(node.args[0])
         if function == "missing":
@@ -513,6 +595,7 @@ class _Compiler:
             if result is None:
                 return None, (getattr(fact, "missing_name", function),)
             return result, NO_MISSING
+
         return fact_call
 
 

@@ -30,8 +30,13 @@ from guidance.record import (
 )
 
 REGIONAL_NODES_KEY = "regional_nodes"
-SITE_FLAGS = (("site_bone", "bone"), ("site_brain", "brain"), ("site_liver", "liver"), ("site_lung", "lung"),
-              ("site_peritoneum", "peritoneum"))
+SITE_FLAGS = (
+    ("site_bone", "bone"),
+    ("site_brain", "brain"),
+    ("site_liver", "liver"),
+    ("site_lung", "lung"),
+    ("site_peritoneum", "peritoneum"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,11 +158,16 @@ class Timeline:
         dates = tuple(sorted(by_date))
         removed_on = lesion.removed_on if lesion.removed_on and lesion.removed_on <= as_of else None
         return LesionView(
-            id=lesion.id, organ=lesion.organ,
+            id=lesion.id,
+            organ=lesion.organ,
             organ_key=REGIONAL_NODES_KEY if lesion.regional_node else lesion.organ,
-            regional_node=lesion.regional_node, is_node=lesion.is_node, detected_on=lesion.detected_on,
-            removed_on=removed_on, removal=lesion.removal if removed_on else None,
-            dates=dates, sizes=tuple(by_date[d] for d in dates),
+            regional_node=lesion.regional_node,
+            is_node=lesion.is_node,
+            detected_on=lesion.detected_on,
+            removed_on=removed_on,
+            removal=lesion.removal if removed_on else None,
+            dates=dates,
+            sizes=tuple(by_date[d] for d in dates),
         )
 
     # Episodes -------------------------------------------------------------------------------
@@ -198,7 +208,7 @@ class Timeline:
         distant = any(not lesion.regional_node and lesion.organ != "local_recurrence" for lesion in metastases)
         in_situ = self.primary_in_situ(t)
         liver = [lesion for lesion in metastases if lesion.organ == "liver"]
-        liver_sizes = [size for lesion, size in zip(metastases, sizes) if lesion.organ == "liver"]
+        liver_sizes = [size for lesion, size in zip(metastases, sizes, strict=False) if lesion.organ == "liver"]
         tumour_organs = None
         mensat = NOT_APPLICABLE
         if self.disease == "acc":
@@ -208,14 +218,22 @@ class Timeline:
                 mensat = "IVa" if tumour_organs <= iva_max else "IVb" if tumour_organs == iva_max + 1 else "IVc"
             elif in_situ and self.primary is not None:
                 stage = _ensat_stage(
-                    self.primary.t_stage, self.primary.n_status,
+                    self.primary.t_stage,
+                    self.primary.n_status,
                     any(lesion.regional_node for lesion in metastases),
                 )
                 mensat = stage if stage is not None else NOT_APPLICABLE
         state = LesionState(
-            metastases=metastases, sizes=sizes, count=len(metastases), sites=len(keys), distant=distant,
-            primary_in_situ=in_situ, tumour_involved_organs=tumour_organs, mensat=mensat,
-            liver=liver, liver_sizes=liver_sizes,
+            metastases=metastases,
+            sizes=sizes,
+            count=len(metastases),
+            sites=len(keys),
+            distant=distant,
+            primary_in_situ=in_situ,
+            tumour_involved_organs=tumour_organs,
+            mensat=mensat,
+            liver=liver,
+            liver_sizes=liver_sizes,
         )
         self._states[t] = state
         return state
@@ -226,7 +244,7 @@ class Timeline:
         sizes, liver_sizes = state.sizes, state.liver_sizes
         known = [size for size in sizes if size is not None]
         known_liver = [size for size in liver_sizes if size is not None]
-        unsized = [lesion.id for lesion, size in zip(state.metastases, sizes) if size is None]
+        unsized = [lesion.id for lesion, size in zip(state.metastases, sizes, strict=False) if size is None]
         if not sizes:
             largest = NOT_APPLICABLE
         else:
@@ -240,7 +258,9 @@ class Timeline:
             "metastases_present": state.count > 0,
             "metastasis_count": state.count,
             "metastatic_sites": state.sites,
-            "tumour_involved_organs": state.tumour_involved_organs if state.tumour_involved_organs is not None else NOT_APPLICABLE,
+            "tumour_involved_organs": state.tumour_involved_organs
+            if state.tumour_involved_organs is not None
+            else NOT_APPLICABLE,
             "distant_metastasis_present": state.distant,
             "primary_in_situ": state.primary_in_situ,
             "mensat": state.mensat,
@@ -265,8 +285,11 @@ class Timeline:
 
     def ned_start(self, before: date) -> date | None:
         """The start of the disease-free period that ended on `before` (§2.2 ned_start), else None."""
-        candidates = [lesion.removed_on for lesion in self.metastatic_lesions
-                      if lesion.removed_on is not None and lesion.removed_on < before]
+        candidates = [
+            lesion.removed_on
+            for lesion in self.metastatic_lesions
+            if lesion.removed_on is not None and lesion.removed_on < before
+        ]
         if self.resection_date is not None and self.resection_date < before:
             candidates.append(self.resection_date)
         if not candidates:
@@ -347,13 +370,13 @@ def derive_facts(record: CaseRecord, board_inputs: Mapping, parameters: Mapping,
     ns.update(timeline.lesion_namespace(as_of))
     extra["site_flags"] = {organ: ns[name] for name, organ in SITE_FLAGS}
     if ns["largest_metastasis_mm"] is None:
-        reasons["largest_metastasis_mm"] = tuple(f"size of lesion {lesion_id}" for lesion_id in ns["unsized_metastases"])
+        reasons["largest_metastasis_mm"] = tuple(
+            f"size of lesion {lesion_id}" for lesion_id in ns["unsized_metastases"]
+        )
     if ns["largest_liver_mm"] is None:
         unsized_liver = set(ns["unsized_metastases"]) & set(ns["liver_lesions"])
         reasons["largest_liver_mm"] = tuple(f"size of lesion {lesion_id}" for lesion_id in sorted(unsized_liver))
-    has_local_recurrence = any(
-        lesion.organ == "local_recurrence" for lesion in timeline.state_at(as_of).metastases
-    )
+    has_local_recurrence = any(lesion.organ == "local_recurrence" for lesion in timeline.state_at(as_of).metastases)
     if timeline.resection_date is not None and not has_local_recurrence:
         ns["primary_controlled"] = True
     else:
@@ -386,7 +409,9 @@ def derive_facts(record: CaseRecord, board_inputs: Mapping, parameters: Mapping,
         ns["event_free_interval"] = NOT_APPLICABLE
         ns["prior_systemic_before_episode"] = False
     else:
-        ns["new_lesions_at_episode"] = any(lesion.detected_on == current.start for lesion in timeline.metastatic_lesions)
+        ns["new_lesions_at_episode"] = any(
+            lesion.detected_on == current.start for lesion in timeline.metastatic_lesions
+        )
         ned = timeline.ned_start(current.start)
         ns["ned_start"] = ned if ned else NOT_APPLICABLE
         ns["recurrence_after_ned"] = ned is not None and ns["metastases_present"]
@@ -413,7 +438,8 @@ def derive_facts(record: CaseRecord, board_inputs: Mapping, parameters: Mapping,
     else:
         treated = any(
             event.type in SYSTEMIC_TYPES or event.type in METASTASIS_DIRECTED_TYPES
-            for event in timeline.events if first_episode.start <= event.start <= as_of
+            for event in timeline.events
+            if first_episode.start <= event.start <= as_of
         )
         ns["metastatic_treatment_naive"] = (
             not any(episode.type in ("recurrence", "progression") for episode in episodes) and not treated
@@ -484,7 +510,9 @@ def therapy_facts(timeline: Timeline, ns: dict, recist_response: str | None, rec
                 break
     ns["current_chemo_line"] = line
 
-    later_lines = [event for event in timeline._active(timeline.chemotherapy, as_of) if event.line is not None and event.line >= 2]
+    later_lines = [
+        event for event in timeline._active(timeline.chemotherapy, as_of) if event.line is not None and event.line >= 2
+    ]
     controlled = False
     if later_lines and recist_response in ("CR", "PR", "SD"):
         line_start = max(event.start for event in later_lines)

@@ -48,22 +48,53 @@ ACC_RT_CAUTION_RULE = "ACC-CAU-03"
 # Rules the engine reads besides producing findings: the OMD verdict (§4) and, for ACC, the
 # radiotherapy downgrade of the modality grid (§8.1 footnote 6). A release without them is incomplete.
 REQUIRED_RULES = {
-    "acc": {OMD_RULE_CODES["acc"]: "defines is_oligometastatic (decision-logic §4)",
-            ACC_RT_CAUTION_RULE: "downgrades radiotherapy in the modality grid (decision-logic §8.1)"},
+    "acc": {
+        OMD_RULE_CODES["acc"]: "defines is_oligometastatic (decision-logic §4)",
+        ACC_RT_CAUTION_RULE: "downgrades radiotherapy in the modality grid (decision-logic §8.1)",
+    },
     "crc": {OMD_RULE_CODES["crc"]: "defines is_oligometastatic (decision-logic §4)"},
 }
 # Names the OMD rule may not read: they are its own result.
-OMD_RESULT_NAMES = ("is_oligometastatic", "omd_state.state", "omd_state.genesis", "omd_state.timing",
-                    "omd_state.course", "omd_state.omd_diagnosis_date")
+OMD_RESULT_NAMES = (
+    "is_oligometastatic",
+    "omd_state.state",
+    "omd_state.genesis",
+    "omd_state.timing",
+    "omd_state.course",
+    "omd_state.omd_diagnosis_date",
+)
 # Parameters the Python part of the engine reads (derived facts, scores, OMD state, modality grid).
 ENGINE_PARAMETERS = (
-    "ACC_IVA_MAX_TUMOUR_ORGANS", "ACC_OMD_DIAMETER_BELOW_MM", "ACC_KI67_RT_FAVOURABLE_MAX_PCT",
-    "CRLM_OMD_MAX_LESIONS", "CRLM_OMD_MAX_SITES", "CRLM_EARLY_RECURRENCE_MONTHS", "CRLM_SYNC_WORKUP_DAYS",
-    "CRLM_TA_MAX_MM", "CRLM_TA_CAUTION_ABOVE_MM", "VIGANO_COUNT_ABOVE", "VIGANO_SIZE_MIN_MM", "VIGANO_CEA_MIN",
-    "FONG_DFI_BELOW_MONTHS", "FONG_COUNT_ABOVE", "FONG_SIZE_ABOVE_MM", "FONG_CEA_ABOVE", "FONG_HIGH_RISK_MIN",
-    "TBS_MEDIUM_MIN", "TBS_HIGH_MIN", "OMD_SYNCHRONOUS_MAX_MONTHS", "RECIST_PR_MAX_RATIO", "RECIST_PD_MIN_RATIO",
-    "RECIST_PD_MIN_ABS_MM", "RECIST_MEASURABLE_MIN_MM", "RECIST_NODE_TARGET_MIN_MM", "RECIST_MAX_TARGETS",
-    "RECIST_MAX_TARGETS_PER_ORGAN", "FRAIL_ECOG_MIN", "ECOG_VALID_DAYS", "LAB_VALID_DAYS",
+    "ACC_IVA_MAX_TUMOUR_ORGANS",
+    "ACC_OMD_DIAMETER_BELOW_MM",
+    "ACC_KI67_RT_FAVOURABLE_MAX_PCT",
+    "CRLM_OMD_MAX_LESIONS",
+    "CRLM_OMD_MAX_SITES",
+    "CRLM_EARLY_RECURRENCE_MONTHS",
+    "CRLM_SYNC_WORKUP_DAYS",
+    "CRLM_TA_MAX_MM",
+    "CRLM_TA_CAUTION_ABOVE_MM",
+    "VIGANO_COUNT_ABOVE",
+    "VIGANO_SIZE_MIN_MM",
+    "VIGANO_CEA_MIN",
+    "FONG_DFI_BELOW_MONTHS",
+    "FONG_COUNT_ABOVE",
+    "FONG_SIZE_ABOVE_MM",
+    "FONG_CEA_ABOVE",
+    "FONG_HIGH_RISK_MIN",
+    "TBS_MEDIUM_MIN",
+    "TBS_HIGH_MIN",
+    "OMD_SYNCHRONOUS_MAX_MONTHS",
+    "RECIST_PR_MAX_RATIO",
+    "RECIST_PD_MIN_RATIO",
+    "RECIST_PD_MIN_ABS_MM",
+    "RECIST_MEASURABLE_MIN_MM",
+    "RECIST_NODE_TARGET_MIN_MM",
+    "RECIST_MAX_TARGETS",
+    "RECIST_MAX_TARGETS_PER_ORGAN",
+    "FRAIL_ECOG_MIN",
+    "ECOG_VALID_DAYS",
+    "LAB_VALID_DAYS",
 )
 
 
@@ -98,8 +129,9 @@ def release_gaps(disease: str, parameters: Mapping, rules: Sequence["RuleSpec"])
     Missing engine parameters, parameter values outside their kind (guidance/parameters.py), and
     missing or misplaced rules the engine reads (REQUIRED_RULES). Condition syntax is checked elsewhere.
     """
-    problems = [f"Parameter {name} is missing; the engine needs it." for name in ENGINE_PARAMETERS
-                if name not in parameters]
+    problems = [
+        f"Parameter {name} is missing; the engine needs it." for name in ENGINE_PARAMETERS if name not in parameters
+    ]
     problems += parameter_problems(parameters)
     by_code = {rule.code: rule for rule in rules}
     for code, why in REQUIRED_RULES.get(disease, {}).items():
@@ -138,6 +170,7 @@ _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 def _fill(text: str, facts: Mapping) -> str:
     """Replace {fact_name} placeholders in a finding text with the fact's value."""
+
     def replace(match):
         name = match.group(1)
         if name not in facts:
@@ -146,6 +179,7 @@ def _fill(text: str, facts: Mapping) -> str:
         if isinstance(value, list):
             return ", ".join(str(item) for item in value) or "–"
         return "unknown" if value is None else str(value)
+
     return _PLACEHOLDER.sub(replace, text)
 
 
@@ -166,9 +200,14 @@ def _tri(value) -> bool | None:
     return None if value is None else bool(value)
 
 
-def evaluate(
-    record: CaseRecord, *, board_inputs: Mapping, parameters: Mapping[str, int | float],
-    rules: Sequence[RuleSpec], as_of: date, ruleset_version: str,
+def evaluate(  # noqa: C901
+    record: CaseRecord,
+    *,
+    board_inputs: Mapping,
+    parameters: Mapping[str, int | float],
+    rules: Sequence[RuleSpec],
+    as_of: date,
+    ruleset_version: str,
 ) -> dict:
     """Return the evaluation of a record as of a date (the JSON object of evaluation-output.md)."""
     disease = record.disease
@@ -196,9 +235,13 @@ def evaluate(
     if disease == "crc":
         liver_detections = [lesion.detected_on for lesion in timeline.metastatic_lesions if lesion.organ == "liver"]
         fong = fong_score(
-            node_positive=ns["node_positive_primary"], first_liver_date=min(liver_detections, default=None),
-            resection_date=timeline.resection_date, liver_count=ns["liver_count"],
-            liver_sizes=state_now.liver_sizes, cea=ns["cea_ng_ml"], parameters=params,
+            node_positive=ns["node_positive_primary"],
+            first_liver_date=min(liver_detections, default=None),
+            resection_date=timeline.resection_date,
+            liver_count=ns["liver_count"],
+            liver_sizes=state_now.liver_sizes,
+            cea=ns["cea_ng_ml"],
+            parameters=params,
         )
         ns["fong_crs"] = fong.range
         ns["fong_risk"] = fong.risk
@@ -209,14 +252,19 @@ def evaluate(
         ns["tbs_zone"] = tbs_zone if tbs is not NOT_APPLICABLE else NOT_APPLICABLE
         if tbs is None:
             reasons["tbs"] = reasons["tbs_zone"] = ("largest_liver_mm",)
-        vigano_scores = vigano(liver_count=ns["liver_count"], liver_sizes=state_now.liver_sizes, cea=ns["cea_ng_ml"],
-                               parameters=params)
+        vigano_scores = vigano(
+            liver_count=ns["liver_count"], liver_sizes=state_now.liver_sizes, cea=ns["cea_ng_ml"], parameters=params
+        )
         ns["vigano_factor_count"] = vigano_scores["factor_count"]
         ns["vigano_contraindicated"] = vigano_scores["contraindicated"]
         if vigano_scores["factor_count"] is None:
             reasons["vigano_factor_count"] = tuple(
-                name for name, value in (("largest_liver_mm", vigano_scores["size_ge_50mm"]),
-                                         ("cea_ng_ml", vigano_scores["cea_ge_200"])) if value is None
+                name
+                for name, value in (
+                    ("largest_liver_mm", vigano_scores["size_ge_50mm"]),
+                    ("cea_ng_ml", vigano_scores["cea_ge_200"]),
+                )
+                if value is None
             )
         if vigano_scores["contraindicated"] is None:
             reasons["vigano_contraindicated"] = reasons["vigano_factor_count"]
@@ -252,8 +300,13 @@ def evaluate(
     else:
         meets_definition_at = crc_numeric_definition(timeline, params)
 
-    state = omd_state(timeline, is_oligometastatic=omd_value, meets_definition_at=meets_definition_at,
-                      board_inputs=board, parameters=params)
+    state = omd_state(
+        timeline,
+        is_oligometastatic=omd_value,
+        meets_definition_at=meets_definition_at,
+        board_inputs=board,
+        parameters=params,
+    )
     ns["is_oligometastatic"] = omd_value
     for key in ("state", "genesis", "timing", "course"):
         name = f"omd_state.{key}"
@@ -273,8 +326,14 @@ def evaluate(
     )
     if omd_value is None:
         reasons["omd_state.omd_diagnosis_date"] = ("is_oligometastatic",)
-    for name in ("is_oligometastatic", "omd_state.state", "omd_state.genesis", "omd_state.timing",
-                 "omd_state.course", "omd_state.omd_diagnosis_date"):
+    for name in (
+        "is_oligometastatic",
+        "omd_state.state",
+        "omd_state.genesis",
+        "omd_state.timing",
+        "omd_state.course",
+        "omd_state.omd_diagnosis_date",
+    ):
         namespace[name] = ns[name]
 
     # Rules ------------------------------------------------------------------------------------
@@ -285,11 +344,16 @@ def evaluate(
         value, missing = compiled(rule.condition).evaluate(namespace, used)
         rule_values[rule.code] = value
         if value is True:
-            findings.append({
-                "code": rule.code, "category": rule.category, "text": _fill(rule.text, namespace),
-                "evidence": rule.evidence, "source": rule.source,
-                "facts_used": {name: json_value(v) for name, v in used.items() if name not in params},
-            })
+            findings.append(
+                {
+                    "code": rule.code,
+                    "category": rule.category,
+                    "text": _fill(rule.text, namespace),
+                    "evidence": rule.evidence,
+                    "source": rule.source,
+                    "facts_used": {name: json_value(v) for name, v in used.items() if name not in params},
+                }
+            )
         elif value is None:
             undetermined.append({"code": rule.code, "missing": _expand(missing, reasons, params)})
 
@@ -348,5 +412,11 @@ def evaluate_default(record: CaseRecord, *, as_of: date, board_inputs: Mapping |
     """Evaluate with ruleset 2026.1 and its default parameters."""
     from guidance.ruleset_2026_1 import DEFAULT_PARAMETERS, RULES, VERSION
 
-    return evaluate(record, board_inputs=board_inputs or {}, parameters=DEFAULT_PARAMETERS, rules=RULES,
-                    as_of=as_of, ruleset_version=VERSION)
+    return evaluate(
+        record,
+        board_inputs=board_inputs or {},
+        parameters=DEFAULT_PARAMETERS,
+        rules=RULES,
+        as_of=as_of,
+        ruleset_version=VERSION,
+    )

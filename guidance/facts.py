@@ -28,6 +28,8 @@ def input_hash(case: dict, *, as_of: date, board_inputs: dict) -> str:
     """Return a stable hash of everything an evaluation reads, to reuse an unchanged evaluation."""
     canonical = json.dumps(
         {"record": case, "as_of": as_of.isoformat(), "board_inputs": board_inputs},
-        sort_keys=True, default=str, separators=(",", ":"),
+        sort_keys=True,
+        default=str,
+        separators=(",", ":"),
     )
     return hashlib.sha256(canonical.encode()).hexdigest()

@@ -72,14 +72,19 @@ class RuleForm(forms.ModelForm):
         cleaned = super().clean()
         code, scope = cleaned.get("code"), cleaned.get("scope")
         if code and scope and CODE_PREFIX_SCOPE[code.split("-", 1)[0]] != scope:
-            self.add_error("scope", f"A {code.split('-', 1)[0]} rule has the scope {CODE_PREFIX_SCOPE[code.split('-', 1)[0]]}.")
+            self.add_error(
+                "scope", f"A {code.split('-', 1)[0]} rule has the scope {CODE_PREFIX_SCOPE[code.split('-', 1)[0]]}."
+            )
         try:
             release = self.instance.release
         except Rule.release.RelatedObjectDoesNotExist:
             release = None
         disease = getattr(release, "disease", None)
         if scope and disease and scope not in ("general", disease):
-            self.add_error("scope", f"This release is for {release.get_disease_display()}; a rule of scope {scope} would never apply.")
+            self.add_error(
+                "scope",
+                f"This release is for {release.get_disease_display()}; a rule of scope {scope} would never apply.",
+            )
         return cleaned
 
     def clean_condition(self) -> str:
@@ -193,7 +198,9 @@ class BoardInputsForm(forms.Form):
     """The board's judgements for one evaluation, and the date the guidance is computed for."""
 
     as_of = forms.DateField(
-        label="Guidance as of", required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        label="Guidance as of",
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         help_text="Show the guidance as it stood on this date (empty: today)",
     )
     resectability = forms.ChoiceField(label="Resectability", choices=RESECTABILITY, required=False)
@@ -201,20 +208,32 @@ class BoardInputsForm(forms.Form):
         label="All sites safely treatable", choices=TRI_STATE, coerce=_tri_state, required=False, empty_value=None
     )
     complete_resection_feasible = forms.TypedChoiceField(
-        label="Complete resection or ablation feasible", choices=TRI_STATE, coerce=_tri_state, required=False,
+        label="Complete resection or ablation feasible",
+        choices=TRI_STATE,
+        coerce=_tri_state,
+        required=False,
         empty_value=None,
     )
     primary_controllable = forms.TypedChoiceField(
-        label="Primary controlled or controllable", choices=TRI_STATE, coerce=_tri_state, required=False,
+        label="Primary controlled or controllable",
+        choices=TRI_STATE,
+        coerce=_tri_state,
+        required=False,
         empty_value=None,
     )
     polymetastatic_history = forms.TypedChoiceField(
-        label="History of polymetastatic disease", choices=TRI_STATE, coerce=_tri_state, required=False,
+        label="History of polymetastatic disease",
+        choices=TRI_STATE,
+        coerce=_tri_state,
+        required=False,
         empty_value=None,
     )
 
     BOARD_INPUT_FIELDS = (
-        "resectability", "all_sites_safely_treatable", "complete_resection_feasible", "primary_controllable",
+        "resectability",
+        "all_sites_safely_treatable",
+        "complete_resection_feasible",
+        "primary_controllable",
         "polymetastatic_history",
     )
 
@@ -247,12 +266,15 @@ class DryRunForm(forms.Form):
     """Patients to compare a draft on (only those the editor may see), the date, and which board inputs to use."""
 
     patients = RowMultipleChoiceField(
-        queryset=Patient.objects.none(), widget=forms.CheckboxSelectMultiple,
+        queryset=Patient.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
         help_text="Patients whose guidance is compared between the published release and this draft",
     )
     as_of = forms.DateField(label="As of", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     board_inputs_from = forms.ChoiceField(
-        label="Board inputs", widget=forms.RadioSelect, initial=STORED_BOARD_INPUTS,
+        label="Board inputs",
+        widget=forms.RadioSelect,
+        initial=STORED_BOARD_INPUTS,
         choices=[
             (STORED_BOARD_INPUTS, "Each patient's board inputs of their latest evaluation"),
             (GIVEN_BOARD_INPUTS, "The board inputs below, for every patient"),
@@ -263,7 +285,8 @@ class DryRunForm(forms.Form):
         super().__init__(*args, **kwargs)
         visible = Patient.objects.visible_to(user) if user is not None else Patient.objects.none()
         self.fields["patients"].queryset = (
-            visible.current().filter(primary__disease=release.disease, primary__withdrawn_at__isnull=True)
+            visible.current()
+            .filter(primary__disease=release.disease, primary__withdrawn_at__isnull=True)
             .order_by("name", "mrn")
         )
         self.fields["as_of"].initial = timezone.localdate()

@@ -28,7 +28,7 @@ def modality_grid_rows(rows: list[dict], printing: bool) -> SafeString:
         unknown = '<br><small class="size-unknown">size not measured</small>' if row["size_unknown"] else ""
         cells = "".join(
             f'<td class="rating rating-{escape(cell["rating"])}"><span class="rating-label">{escape(cell["rating_label"])}'
-            f'</span>{SIZE_NOTE if cell["size_note"] else ""}{_reasons(cell["reasons"], printing)}</td>'
+            f"</span>{SIZE_NOTE if cell['size_note'] else ''}{_reasons(cell['reasons'], printing)}</td>"
             for cell in row["cells"]
         )
         parts.append(f'<tr><th scope="row">{escape(row["lesion"])}{unknown}</th>{cells}</tr>')

@@ -97,20 +97,44 @@ _ENTRIES: dict[str, tuple[str, str, str, str]] = {
     "omd_state.course": ("OMD course", "", DERIVED, ""),
     "omd_state.omd_diagnosis_date": ("OMD diagnosis date", "", DERIVED, ""),
     "board_inputs.resectability": ("Resectability", "", BOARD_INPUT, "resectability"),
-    "board_inputs.all_sites_safely_treatable": ("All sites safely treatable", "", BOARD_INPUT, "all_sites_safely_treatable"),
+    "board_inputs.all_sites_safely_treatable": (
+        "All sites safely treatable",
+        "",
+        BOARD_INPUT,
+        "all_sites_safely_treatable",
+    ),
     "board_inputs.complete_resection_feasible": (
-        "Complete resection or ablation feasible", "", BOARD_INPUT, "complete_resection_feasible"),
-    "board_inputs.primary_controllable": ("Primary controlled or controllable", "", BOARD_INPUT, "primary_controllable"),
-    "board_inputs.polymetastatic_history": ("History of polymetastatic disease", "", BOARD_INPUT, "polymetastatic_history"),
+        "Complete resection or ablation feasible",
+        "",
+        BOARD_INPUT,
+        "complete_resection_feasible",
+    ),
+    "board_inputs.primary_controllable": (
+        "Primary controlled or controllable",
+        "",
+        BOARD_INPUT,
+        "primary_controllable",
+    ),
+    "board_inputs.polymetastatic_history": (
+        "History of polymetastatic disease",
+        "",
+        BOARD_INPUT,
+        "polymetastatic_history",
+    ),
     # unknown("...") labels of the 2026.1 conditions: judgements the board makes at the meeting.
     "board judgement: more than 5 lesions": (
-        "Board judgement: more than 5 lesions can count as oligometastatic (ESMO \"occasionally more\")",
-        "", JUDGEMENT, ""),
+        'Board judgement: more than 5 lesions can count as oligometastatic (ESMO "occasionally more")',
+        "",
+        JUDGEMENT,
+        "",
+    ),
 }
 
 # Facts whose values name lesions, so the value shows their labels.
 _LESION_SIZE = re.compile(r"^size of lesion (?P<lesion>.+)$")
-_FUNCTION_CALL = re.compile(r"^(?P<function>all_metastases_below|all_liver_below|all_liver_at_most)\((?P<argument>.+)\)$")
+_FUNCTION_CALL = re.compile(
+    r"^(?P<function>all_metastases_below|all_liver_below|all_liver_at_most)\((?P<argument>.+)\)$"
+)
 _FUNCTION_LABELS = {
     "all_metastases_below": "All metastases < {threshold} mm",
     "all_liver_below": "All liver metastases < {threshold} mm",
@@ -158,7 +182,11 @@ def format_value(name: str, value, unit: str | None = None) -> str:
     if isinstance(value, (int, float)):
         return f"{_number(value)} {unit}".strip() if unit != "%" else f"{_number(value)}%"
     if isinstance(value, (list, tuple)):
-        if len(value) == 2 and all(isinstance(item, int) and not isinstance(item, bool) for item in value) and name == "fong_crs":
+        if (
+            len(value) == 2
+            and all(isinstance(item, int) and not isinstance(item, bool) for item in value)
+            and name == "fong_crs"
+        ):
             return f"{value[0]}–{value[1]} {unit}".strip()
         if not value:
             return "none"

@@ -46,8 +46,14 @@ class RuleCategory(models.TextChoices):
 
 # Fields of a release that are its content: frozen once the release leaves the draft state.
 RELEASE_CONTENT_FIELDS = (
-    "disease", "version", "effective_on", "change_note", "cloned_from_id", "created_by_id",
-    "published_at", "published_by_id",
+    "disease",
+    "version",
+    "effective_on",
+    "change_note",
+    "cloned_from_id",
+    "created_by_id",
+    "published_at",
+    "published_by_id",
 )
 
 
@@ -69,11 +75,14 @@ class GuidelineReleaseQuerySet(models.QuerySet):
         locked = self._locked()
         if locked.exists():
             retiring = (
-                set(kwargs) <= RETIREMENT_FIELDS and kwargs.get("status") == ReleaseStatus.RETIRED
+                set(kwargs) <= RETIREMENT_FIELDS
+                and kwargs.get("status") == ReleaseStatus.RETIRED
                 and not locked.filter(status=ReleaseStatus.RETIRED).exists()
             )
             if not retiring:
-                raise ReleaseLocked("Published and retired releases can no longer be edited (a published one may only be retired).")
+                raise ReleaseLocked(
+                    "Published and retired releases can no longer be edited (a published one may only be retired)."
+                )
         return super().update(**kwargs)
 
     def delete(self):
@@ -115,9 +124,7 @@ class GuidelineRelease(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     disease = models.CharField(max_length=3, choices=Disease.choices)
     version = models.CharField(max_length=20, help_text="e.g. 2026.2")
-    status = models.CharField(
-        max_length=10, choices=ReleaseStatus.choices, default=ReleaseStatus.DRAFT, editable=False
-    )
+    status = models.CharField(max_length=10, choices=ReleaseStatus.choices, default=ReleaseStatus.DRAFT, editable=False)
     effective_on = models.DateField("effective date", null=True, blank=True)
     change_note = models.TextField(blank=True, help_text="What changed compared with the release it was cloned from")
     cloned_from = models.ForeignKey(
@@ -292,8 +299,12 @@ class Rule(ReleaseContent):
 
 VERDICT_LABELS = {"true": "Oligometastatic", "false": "Not oligometastatic", "undetermined": "Undetermined"}
 MODALITIES = [
-    ("surgery", "Surgery"), ("thermal_ablation", "Thermal ablation"), ("sbrt", "SBRT"),
-    ("conventional_rt", "Conventional RT"), ("tace", "TACE"), ("tare", "TARE"),
+    ("surgery", "Surgery"),
+    ("thermal_ablation", "Thermal ablation"),
+    ("sbrt", "SBRT"),
+    ("conventional_rt", "Conventional RT"),
+    ("tace", "TACE"),
+    ("tare", "TARE"),
 ]
 RATING_LABELS = {
     "option": "Option",
@@ -302,6 +313,8 @@ RATING_LABELS = {
     "not_applicable": "Not applicable",
     "no_evidence_in_sources": "No evidence in sources",
 }
+
+
 class EvaluationQuerySet(models.QuerySet):
     def update(self, **kwargs: Any) -> int:
         raise RuntimeError("Evaluations are append-only.")
@@ -315,7 +328,9 @@ class EvaluationQuerySet(models.QuerySet):
     def for_patient(self, patient) -> Self:
         """A patient's evaluations with their release, newest first (without the stored record, which is not shown)."""
         return (
-            self.filter(patient=patient).select_related("release", "created_by").defer("facts")
+            self.filter(patient=patient)
+            .select_related("release", "created_by")
+            .defer("facts")
             .order_by("-created_at", "-id")
         )
 
@@ -429,10 +444,15 @@ class Evaluation(models.Model):
                 rating = (modalities.get(modality) or {}).get("rating") or "no_evidence_in_sources"
                 reasons = (modalities.get(modality) or {}).get("reasons", [])
                 size_note = next((reason for reason in reasons if reason.startswith(SIZE_NOT_MEASURED)), "")
-                cells.append({
-                    "modality": label, "rating": rating, "rating_label": RATING_LABELS.get(rating, rating),
-                    "reasons": reasons, "size_note": size_note,
-                })
+                cells.append(
+                    {
+                        "modality": label,
+                        "rating": rating,
+                        "rating_label": RATING_LABELS.get(rating, rating),
+                        "reasons": reasons,
+                        "size_note": size_note,
+                    }
+                )
             rows.append({"lesion": lesion_id, "cells": cells, "size_unknown": lesion_id in unsized})
         return rows
 

@@ -8,27 +8,41 @@ from collections.abc import Callable, Mapping
 from datetime import date
 
 from guidance.dates import add_months
-from guidance.parameters import whole
 from guidance.derive import Timeline
+from guidance.parameters import whole
 
-EMPTY_STATE = {"state": None, "genesis": None, "timing": None, "course": None,
-               "omd_diagnosis_date": None, "episode_event": None, "episode_date": None}
+EMPTY_STATE = {
+    "state": None,
+    "genesis": None,
+    "timing": None,
+    "course": None,
+    "omd_diagnosis_date": None,
+    "episode_event": None,
+    "episode_date": None,
+}
 
 
 def crc_numeric_definition(timeline: Timeline, parameters: Mapping) -> Callable[[date], bool | None]:
     """CRC history test (§4): metastases present, count <= CRLM_OMD_MAX_LESIONS and sites <= CRLM_OMD_MAX_SITES."""
+
     def test(t: date) -> bool:
         state = timeline.state_at(t)
         return (
-            state.count > 0 and state.count <= parameters["CRLM_OMD_MAX_LESIONS"]
+            state.count > 0
+            and state.count <= parameters["CRLM_OMD_MAX_LESIONS"]
             and state.sites <= parameters["CRLM_OMD_MAX_SITES"]
         )
+
     return test
 
 
 def omd_state(
-    timeline: Timeline, *, is_oligometastatic: bool | None, meets_definition_at: Callable[[date], bool | None],
-    board_inputs: Mapping, parameters: Mapping,
+    timeline: Timeline,
+    *,
+    is_oligometastatic: bool | None,
+    meets_definition_at: Callable[[date], bool | None],
+    board_inputs: Mapping,
+    parameters: Mapping,
 ) -> dict:
     """Return {state, genesis, timing, course, omd_diagnosis_date, episode_event, episode_date}."""
     as_of = timeline.as_of

@@ -160,13 +160,18 @@ def record_from_case_dict(data: Mapping) -> CaseRecord:
         birth_date=_day(raw_patient.get("birth_date")),
         sex=raw_patient.get("sex"),
         ecog=tuple(
-            sorted((EcogEntry(_day(e["date"]), int(e["value"])) for e in raw_patient.get("ecog") or []),
-                   key=lambda e: e.date)
+            sorted(
+                (EcogEntry(_day(e["date"]), int(e["value"])) for e in raw_patient.get("ecog") or []),
+                key=lambda e: e.date,
+            )
         ),
         comorbidities=tuple(raw_patient.get("comorbidities") or ()),
         frailty_assessments=tuple(
             sorted(
-                (FrailtyEntry(_day(e["date"]), e.get("frail"), e.get("note")) for e in raw_patient.get("frailty_assessments") or []),
+                (
+                    FrailtyEntry(_day(e["date"]), e.get("frail"), e.get("note"))
+                    for e in raw_patient.get("frailty_assessments") or []
+                ),
                 key=lambda e: e.date,
             )
         ),
@@ -185,7 +190,13 @@ def record_from_case_dict(data: Mapping) -> CaseRecord:
             ki67=tuple(
                 sorted(
                     (
-                        Ki67(_day(k["date"]), _num(k.get("value_pct")), _num(k.get("low_pct")), _num(k.get("high_pct")), k.get("specimen"))
+                        Ki67(
+                            _day(k["date"]),
+                            _num(k.get("value_pct")),
+                            _num(k.get("low_pct")),
+                            _num(k.get("high_pct")),
+                            k.get("specimen"),
+                        )
                         for k in raw_primary.get("ki67") or []
                     ),
                     key=lambda k: k.date,
@@ -203,8 +214,14 @@ def record_from_case_dict(data: Mapping) -> CaseRecord:
             detected_on=_day(raw["detected_on"]),
             regional_node=bool(raw.get("regional_node")),
             measurements=tuple(
-                sorted((Measurement(_day(m["date"]), _num(m["size_mm"])) for m in raw.get("measurements") or []
-                        if m.get("size_mm") is not None), key=lambda m: m.date)
+                sorted(
+                    (
+                        Measurement(_day(m["date"]), _num(m["size_mm"]))
+                        for m in raw.get("measurements") or []
+                        if m.get("size_mm") is not None
+                    ),
+                    key=lambda m: m.date,
+                )
             ),
             removed_on=_day(raw.get("removed_on")),
             removal=raw.get("removal"),
@@ -235,8 +252,14 @@ def record_from_case_dict(data: Mapping) -> CaseRecord:
     )
     labs = data.get("labs") or {}
     cea = tuple(
-        sorted((LabValue(_day(c["date"]), _num(c["value_ng_ml"])) for c in labs.get("cea") or []
-                if c.get("value_ng_ml") is not None), key=lambda c: c.date)
+        sorted(
+            (
+                LabValue(_day(c["date"]), _num(c["value_ng_ml"]))
+                for c in labs.get("cea") or []
+                if c.get("value_ng_ml") is not None
+            ),
+            key=lambda c: c.date,
+        )
     )
     return CaseRecord(patient=patient, primary=primary, lesions=lesions, events=events, cea=cea)
 
@@ -257,7 +280,9 @@ def normalise_board_inputs(mapping: Mapping | None) -> dict:
             value = None
         if name == "resectability":
             if value is not None and value not in RESECTABILITY_VALUES:
-                raise ValueError(f"resectability must be one of {', '.join(RESECTABILITY_VALUES)} or null, not {value!r}")
+                raise ValueError(
+                    f"resectability must be one of {', '.join(RESECTABILITY_VALUES)} or null, not {value!r}"
+                )
         else:
             if isinstance(value, str) and value.lower() in _TRUE_STRINGS:
                 value = _TRUE_STRINGS[value.lower()]

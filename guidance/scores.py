@@ -11,8 +11,8 @@ from datetime import date
 
 from guidance.conditions import NOT_APPLICABLE, ScoreRange
 from guidance.dates import add_months
-from guidance.parameters import whole
 from guidance.derive import Timeline
+from guidance.parameters import whole
 
 EPSILON = 1e-9  # ratios such as 1.2 x nadir are compared without binary floating-point drift
 
@@ -65,8 +65,14 @@ class Fong:
 
 
 def fong_score(
-    *, node_positive, first_liver_date: date | None, resection_date: date | None, liver_count: int,
-    liver_sizes: list, cea, parameters: Mapping,
+    *,
+    node_positive,
+    first_liver_date: date | None,
+    resection_date: date | None,
+    liver_count: int,
+    liver_sizes: list,
+    cea,
+    parameters: Mapping,
 ) -> Fong:
     """Fong clinical risk score (§6.2): one point each; a range when components are UNKNOWN."""
     if first_liver_date is None:
@@ -87,9 +93,14 @@ def fong_score(
     score = ScoreRange(known_points, known_points + unknown)
     high_min = parameters["FONG_HIGH_RISK_MIN"]
     risk = "high" if score.low >= high_min else "low" if score.high < high_min else None
-    missing_names = {"node_positive_primary": "n_status", "largest_liver_above_50mm": "largest_liver_mm",
-                     "cea_above_200": "cea_ng_ml"}
-    missing = tuple(missing_names[name] for name, value in components.items() if value is None and name in missing_names)
+    missing_names = {
+        "node_positive_primary": "n_status",
+        "largest_liver_above_50mm": "largest_liver_mm",
+        "cea_above_200": "cea_ng_ml",
+    }
+    missing = tuple(
+        missing_names[name] for name, value in components.items() if value is None and name in missing_names
+    )
     return Fong(components=components, range=score, risk=risk, missing=missing)
 
 
@@ -111,8 +122,13 @@ def tumour_burden_score(liver_sizes: list, parameters: Mapping) -> tuple[float |
 
 # The Viganò object of the output when it does not apply (ACC): every key present, every value unknown.
 VIGANO_NOT_ASSESSED = {
-    "more_than_3_metastases": None, "size_ge_50mm": None, "cea_ge_200": None, "factor_count": None,
-    "contraindicated": None, "survival_3y_pct": None, "survival_5y_pct": None,
+    "more_than_3_metastases": None,
+    "size_ge_50mm": None,
+    "cea_ge_200": None,
+    "factor_count": None,
+    "contraindicated": None,
+    "survival_3y_pct": None,
+    "survival_5y_pct": None,
 }
 VIGANO_FACTOR_NAMES = ("more_than_3_metastases", "size_ge_50mm", "cea_ge_200")
 # The Fong range of a case it is not assessed for (ACC): no component known, so 0 to 5 points.
@@ -174,7 +190,7 @@ def _number(value):
     return int(value) if float(value).is_integer() else round(value, 1)
 
 
-def recist(timeline: Timeline, parameters: Mapping) -> Recist:
+def recist(timeline: Timeline, parameters: Mapping) -> Recist:  # noqa: C901
     """Simplified RECIST 1.1 (§6.5) at as_of, with the radiologist's report taking precedence."""
     as_of = timeline.as_of
     assessments = timeline.assessment_dates
@@ -200,7 +216,9 @@ def recist(timeline: Timeline, parameters: Mapping) -> Recist:
         if event.type == "imaging" and event.recist_overall:
             override_event = event
     latest_assessment = assessments[-1] if assessments else None
-    radiologist = override_event is not None and (latest_assessment is None or override_event.start >= latest_assessment)
+    radiologist = override_event is not None and (
+        latest_assessment is None or override_event.start >= latest_assessment
+    )
 
     if baseline is None:
         if radiologist:
@@ -221,7 +239,7 @@ def recist(timeline: Timeline, parameters: Mapping) -> Recist:
     measurable.sort(key=lambda item: (-item[0], item[1].id))
     per_organ: dict[str, int] = {}
     targets = []
-    for size, lesion in measurable:
+    for _size, lesion in measurable:
         if len(targets) >= parameters["RECIST_MAX_TARGETS"]:
             break
         if per_organ.get(lesion.organ_key, 0) >= parameters["RECIST_MAX_TARGETS_PER_ORGAN"]:
@@ -248,8 +266,9 @@ def recist(timeline: Timeline, parameters: Mapping) -> Recist:
         current_sum = target_sum(current_date, exact=True) if later else None
         sums = [s for s in (target_sum(d, exact=True) for d in later if d <= current_date) if s is not None]
         nadir = min([baseline_sum] + sums) if baseline_sum is not None and sums else None
-        return Recist(override_event.recist_overall, baseline, baseline_sum, nadir, current_date, current_sum,
-                      target_ids, True)
+        return Recist(
+            override_event.recist_overall, baseline, baseline_sum, nadir, current_date, current_sum, target_ids, True
+        )
     if not later:
         return Recist("NE", baseline, baseline_sum, None, None, None, target_ids)
     current_date = later[-1]

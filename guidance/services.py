@@ -13,10 +13,10 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from guidance import engine, facts, labels
 from guidance.conditions import CONDITION_NAMES, ConditionError, check_names, compile_condition
+from guidance.engine import RuleSpec
 from guidance.models import Evaluation, GuidelineRelease, Parameter, ReleaseStatus, Rule
 from guidance.parameters import ParameterError
 from guidance.record import normalise_board_inputs
-from guidance.engine import RuleSpec
 from patients.models import Patient
 
 EDIT_PERMISSIONS = ("guidance.change_guidelinerelease", "guidance.add_guidelinerelease")
@@ -81,10 +81,13 @@ def release_problems(release: GuidelineRelease) -> list[str]:
     problems = engine.release_gaps(release.disease, parameters, rules)
     problems += [
         f"{rule.code}: its scope {rule.disease} does not apply to {release.get_disease_display()}."
-        for rule in rules if rule.disease not in ("general", release.disease)
+        for rule in rules
+        if rule.disease not in ("general", release.disease)
     ]
     for rule in release.rules.all():
-        problems += [f"{rule.code}: {error}" for error in condition_errors(rule.condition, parameter_names=parameter_names)]
+        problems += [
+            f"{rule.code}: {error}" for error in condition_errors(rule.condition, parameter_names=parameter_names)
+        ]
     return problems
 
 
@@ -98,7 +101,10 @@ def release_clone(*, release: GuidelineRelease, version: str, by: AbstractBaseUs
     if GuidelineRelease.objects.filter(disease=release.disease, version=version).exists():
         raise ValidationError({"version": f"Version {version} already exists for this disease."})
     draft = GuidelineRelease.objects.create(
-        disease=release.disease, version=version, cloned_from=release, created_by=by,
+        disease=release.disease,
+        version=version,
+        cloned_from=release,
+        created_by=by,
         change_note=f"Cloned from {release.version}.",
     )
     Parameter.objects.bulk_create(
@@ -107,13 +113,23 @@ def release_clone(*, release: GuidelineRelease, version: str, by: AbstractBaseUs
     )
     Rule.objects.bulk_create(
         Rule(
-            release=draft, code=r.code, scope=r.scope, category=r.category, order=r.order,
-            condition=r.condition, text=r.text, evidence=r.evidence, source=r.source,
+            release=draft,
+            code=r.code,
+            scope=r.scope,
+            category=r.category,
+            order=r.order,
+            condition=r.condition,
+            text=r.text,
+            evidence=r.evidence,
+            source=r.source,
         )
         for r in release.rules.all()
     )
     AuditEvent.record(
-        by=by, action="guidelinerelease.cloned", target=draft, request=request,
+        by=by,
+        action="guidelinerelease.cloned",
+        target=draft,
+        request=request,
         detail={"from": release.version, "version": version, "disease": release.disease},
     )
     return draft
@@ -146,7 +162,10 @@ def release_publish(*, release: GuidelineRelease, by: AbstractBaseUser, request=
         release.effective_on = timezone.localdate()
     release.save()
     AuditEvent.record(
-        by=by, action="guidelinerelease.published", target=release, request=request,
+        by=by,
+        action="guidelinerelease.published",
+        target=release,
+        request=request,
         detail={"version": release.version, "disease": release.disease, "retired": [r.version for r in retired]},
     )
     return release
@@ -157,8 +176,14 @@ def release_engine_inputs(release: GuidelineRelease) -> tuple[dict[str, int | fl
     parameters = {parameter.name: parameter.number for parameter in release.parameters.all()}
     rules = [
         RuleSpec(
-            code=rule.code, disease=rule.scope, category=rule.category, order=rule.order,
-            condition=rule.condition, text=rule.text, evidence=rule.evidence, source=rule.source,
+            code=rule.code,
+            disease=rule.scope,
+            category=rule.category,
+            order=rule.order,
+            condition=rule.condition,
+            text=rule.text,
+            evidence=rule.evidence,
+            source=rule.source,
         )
         for rule in release.rules.all()
     ]
@@ -170,8 +195,12 @@ def release_evaluate(release: GuidelineRelease, case: dict, *, as_of: date, boar
     parameters, rules = release_engine_inputs(release)
     try:
         return engine.evaluate(
-            facts.record_for(case), board_inputs=normalise_board_inputs(board_inputs), parameters=parameters,
-            rules=rules, as_of=as_of, ruleset_version=release.version,
+            facts.record_for(case),
+            board_inputs=normalise_board_inputs(board_inputs),
+            parameters=parameters,
+            rules=rules,
+            as_of=as_of,
+            ruleset_version=release.version,
         )
     except engine.IncompleteRelease as error:
         raise EvaluationFailed(f"Release {release.version} is incomplete: {error}") from None
@@ -218,7 +247,8 @@ class DryRunResult:
         """The board inputs used, e.g. "Resectability: upfront resectable; All sites safely treatable: yes"."""
         stated = [
             f"{labels.fact_label('board_inputs.' + name)}: {labels.format_value('board_inputs.' + name, value)}"
-            for name, value in self.board_inputs.items() if value is not None
+            for name, value in self.board_inputs.items()
+            if value is not None
         ]
         return "; ".join(stated) or "none stated"
 
@@ -251,7 +281,8 @@ def _value_changes(area: str, before: dict, after: dict) -> list[Change]:
     old, new = _flat(before), _flat(after)
     return [
         Change(area, key, "changed", _shown(old.get(key)), _shown(new.get(key)))
-        for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key)
+        for key in sorted(set(old) | set(new))
+        if old.get(key) != new.get(key)
     ]
 
 
@@ -267,8 +298,9 @@ def _entry_changes(area: str, before: list[dict], after: list[dict], fields: tup
     for code in (code for code in new if code in old):
         for name in fields:
             if old[code].get(name) != new[code].get(name):
-                changes.append(Change(area, f"{code} {name}", "changed", _shown(old[code].get(name)),
-                                      _shown(new[code].get(name))))
+                changes.append(
+                    Change(area, f"{code} {name}", "changed", _shown(old[code].get(name)), _shown(new[code].get(name)))
+                )
     return changes
 
 
@@ -286,28 +318,47 @@ def _modality_changes(before: dict, after: dict) -> list[Change]:
             was, now = old.get(modality) or {}, new.get(modality) or {}
             item = f"{lesion} {modality.replace('_', ' ')}"
             if was.get("rating") != now.get("rating"):
-                changes.append(Change("modality", item, "changed", _shown(was.get("rating")), _shown(now.get("rating"))))
+                changes.append(
+                    Change("modality", item, "changed", _shown(was.get("rating")), _shown(now.get("rating")))
+                )
             elif was.get("reasons") != now.get("reasons"):
-                changes.append(Change("modality", f"{item} reasons", "changed", " ".join(was.get("reasons") or []),
-                                      " ".join(now.get("reasons") or [])))
+                changes.append(
+                    Change(
+                        "modality",
+                        f"{item} reasons",
+                        "changed",
+                        " ".join(was.get("reasons") or []),
+                        " ".join(now.get("reasons") or []),
+                    )
+                )
     return changes
 
 
-def _compare(patient: Patient, before: dict, after: dict, *, board_inputs: dict, board_inputs_from: str) -> DryRunResult:
+def _compare(
+    patient: Patient, before: dict, after: dict, *, board_inputs: dict, board_inputs_from: str
+) -> DryRunResult:
     """Every difference between two outputs for one patient: verdict, OMD state, scores, findings, undetermined, modalities."""
     changes = []
     if before["is_oligometastatic"] != after["is_oligometastatic"]:
-        changes.append(Change("verdict", "is_oligometastatic", "changed", before["is_oligometastatic"],
-                              after["is_oligometastatic"]))
+        changes.append(
+            Change(
+                "verdict", "is_oligometastatic", "changed", before["is_oligometastatic"], after["is_oligometastatic"]
+            )
+        )
     changes += _value_changes("OMD state", before["omd_state"], after["omd_state"])
     changes += _value_changes("score", before["scores"], after["scores"])
-    changes += _entry_changes("finding", before["findings"], after["findings"], ("text", "evidence", "source", "category"))
+    changes += _entry_changes(
+        "finding", before["findings"], after["findings"], ("text", "evidence", "source", "category")
+    )
     changes += _entry_changes("undetermined", before["undetermined"], after["undetermined"], ("missing",))
     changes += _modality_changes(before["lesion_modalities"], after["lesion_modalities"])
     findings_before, findings_after = _by_code(before["findings"]), _by_code(after["findings"])
     undetermined_before, undetermined_after = _by_code(before["undetermined"]), _by_code(after["undetermined"])
     return DryRunResult(
-        patient=patient, board_inputs=board_inputs, board_inputs_from=board_inputs_from, changes=changes,
+        patient=patient,
+        board_inputs=board_inputs,
+        board_inputs_from=board_inputs_from,
+        changes=changes,
         findings_added=[f for code, f in findings_after.items() if code not in findings_before],
         findings_removed=[f for code, f in findings_before.items() if code not in findings_after],
         undetermined_added=[u for code, u in undetermined_after.items() if code not in undetermined_before],
@@ -320,16 +371,23 @@ def _compare(patient: Patient, before: dict, after: dict, *, board_inputs: dict,
 def _latest_board_inputs(patients: list[Patient]) -> dict[int, dict | None]:
     """Each patient's board inputs of their latest stored evaluation (None without one), in one query."""
     latest = Evaluation.objects.filter(patient=OuterRef("pk")).order_by("-created_at", "-id").values("board_inputs")[:1]
-    rows = Patient.objects.filter(pk__in=[patient.pk for patient in patients]).annotate(
-        latest_board_inputs=Subquery(latest, output_field=JSONField())
-    ).values_list("pk", "latest_board_inputs")
+    rows = (
+        Patient.objects.filter(pk__in=[patient.pk for patient in patients])
+        .annotate(latest_board_inputs=Subquery(latest, output_field=JSONField()))
+        .values_list("pk", "latest_board_inputs")
+    )
     return dict(rows)
 
 
 @transaction.atomic
 def release_dry_run(
-    *, draft: GuidelineRelease, patients: Iterable[Patient], as_of: date, by: AbstractBaseUser,
-    board_inputs: Mapping | None = None, request=None,
+    *,
+    draft: GuidelineRelease,
+    patients: Iterable[Patient],
+    as_of: date,
+    by: AbstractBaseUser,
+    board_inputs: Mapping | None = None,
+    request=None,
 ) -> list[DryRunResult]:
     """Return, per patient, how the draft's output differs from the published release's (no evaluation is stored).
 
@@ -359,15 +417,25 @@ def release_dry_run(
             results.append(DryRunResult(patient=patient, problem=f"Not a {draft.get_disease_display()} patient."))
             continue
         AuditEvent.record(
-            by=by, action="guidelinerelease.dry_run", target=draft, patient=patient, request=request,
-            detail={"version": draft.version, "compared_with": published.version, "as_of": as_of.isoformat(),
-                    "board_inputs": origin},
+            by=by,
+            action="guidelinerelease.dry_run",
+            target=draft,
+            patient=patient,
+            request=request,
+            detail={
+                "version": draft.version,
+                "compared_with": published.version,
+                "as_of": as_of.isoformat(),
+                "board_inputs": origin,
+            },
         )
         try:
             before = release_evaluate(published, case, as_of=as_of, board_inputs=inputs)
             after = release_evaluate(draft, case, as_of=as_of, board_inputs=inputs)
         except EvaluationFailed as error:
-            results.append(DryRunResult(patient=patient, board_inputs=inputs, board_inputs_from=origin, problem=str(error)))
+            results.append(
+                DryRunResult(patient=patient, board_inputs=inputs, board_inputs_from=origin, problem=str(error))
+            )
             continue
         results.append(_compare(patient, before, after, board_inputs=inputs, board_inputs_from=origin))
     return results
@@ -377,8 +445,15 @@ def release_dry_run(
 
 
 def evaluation_create(
-    *, patient: Patient, by: AbstractBaseUser | None, as_of: date, board_inputs: Mapping,
-    release: GuidelineRelease | None = None, request=None, reuse: bool = False, kept: Evaluation | None = None,
+    *,
+    patient: Patient,
+    by: AbstractBaseUser | None,
+    as_of: date,
+    board_inputs: Mapping,
+    release: GuidelineRelease | None = None,
+    request=None,
+    reuse: bool = False,
+    kept: Evaluation | None = None,
 ) -> Evaluation:
     """Evaluate a patient's record under a release (default: the published one) and store it.
 
@@ -403,18 +478,30 @@ def evaluation_create(
     if reuse:
         existing = (
             Evaluation.objects.filter(patient=patient, release=release, input_hash=digest)
-            .select_related("release", "created_by").order_by("-created_at", "-id").first()
+            .select_related("release", "created_by")
+            .order_by("-created_at", "-id")
+            .first()
         )
         if existing is not None:
             return existing
     output = release_evaluate(release, case, as_of=as_of, board_inputs=inputs)
     with transaction.atomic():
         evaluation = Evaluation.objects.create(
-            patient=patient, as_of=as_of, release=release, board_inputs=inputs, facts=case,
-            input_hash=digest, output=output, created_by=by if by is not None and by.is_authenticated else None,
+            patient=patient,
+            as_of=as_of,
+            release=release,
+            board_inputs=inputs,
+            facts=case,
+            input_hash=digest,
+            output=output,
+            created_by=by if by is not None and by.is_authenticated else None,
         )
         AuditEvent.record(
-            by=by, action="evaluation.created", target=evaluation, patient=patient, request=request,
+            by=by,
+            action="evaluation.created",
+            target=evaluation,
+            patient=patient,
+            request=request,
             detail={"release": release.version, "as_of": as_of.isoformat()},
         )
     return evaluation
@@ -437,6 +524,10 @@ def _still_matches(
 def evaluation_viewed(*, evaluation: Evaluation, by: AbstractBaseUser, request=None) -> None:
     """Audit that guidance was shown: every view of a patient's guidance, a reused evaluation included."""
     AuditEvent.record(
-        by=by, action="evaluation.viewed", target=evaluation, patient=evaluation.patient, request=request,
+        by=by,
+        action="evaluation.viewed",
+        target=evaluation,
+        patient=evaluation.patient,
+        request=request,
         detail={"release": evaluation.release.version, "as_of": evaluation.as_of.isoformat()},
     )

@@ -16,7 +16,6 @@ from guidance.models import Evaluation, GuidelineRelease
 from patients.access import get_patient_for_user
 from patients.models import Patient
 
-
 HISTORY_LENGTH = 8
 
 
@@ -33,8 +32,12 @@ def _get_patient_for_user(request: HttpRequest, public_id: UUID) -> Patient:
 def _shown_evaluation(request: HtmxHttpRequest, patient: Patient, latest: Evaluation | None):
     """Return (evaluation, form) for a GET: a stored evaluation as it was (404 if not the patient's), or none yet."""
     if "evaluation" in request.GET:
-        evaluation = get_object_or_404(Evaluation.objects.for_patient(patient), public_id=_uuid(request.GET["evaluation"]))
-        return evaluation, BoardInputsForm(initial=BoardInputsForm.initial_from(evaluation.board_inputs, evaluation.as_of))
+        evaluation = get_object_or_404(
+            Evaluation.objects.for_patient(patient), public_id=_uuid(request.GET["evaluation"])
+        )
+        return evaluation, BoardInputsForm(
+            initial=BoardInputsForm.initial_from(evaluation.board_inputs, evaluation.as_of)
+        )
     if set(request.GET) & set(BoardInputsForm.base_fields):
         form = BoardInputsForm(request.GET)
     else:
@@ -53,7 +56,9 @@ def patient_guidance(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
     latest = history[0] if history else None
     evaluation, problem = None, ""
     if request.method == "POST" and "reevaluate" in request.POST:
-        previous = get_object_or_404(Evaluation.objects.for_patient(patient), public_id=_uuid(request.POST["reevaluate"]))
+        previous = get_object_or_404(
+            Evaluation.objects.for_patient(patient), public_id=_uuid(request.POST["reevaluate"])
+        )
         form = BoardInputsForm(BoardInputsForm.initial_from(previous.board_inputs, previous.as_of))
     elif request.method == "POST":
         form = BoardInputsForm(request.POST)
@@ -62,8 +67,13 @@ def patient_guidance(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
     if evaluation is None and form.is_valid():
         try:
             evaluation = services.evaluation_create(
-                patient=patient, by=request.user, as_of=form.cleaned_data["as_of"],
-                board_inputs=form.board_inputs(), request=request, reuse=True, kept=latest,
+                patient=patient,
+                by=request.user,
+                as_of=form.cleaned_data["as_of"],
+                board_inputs=form.board_inputs(),
+                request=request,
+                reuse=True,
+                kept=latest,
             )
         except (ValidationError, services.NoPublishedRelease, services.EvaluationFailed) as error:
             problem = " ".join(getattr(error, "messages", [str(error)]))
@@ -75,8 +85,13 @@ def patient_guidance(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
         if evaluation not in history:
             history = [evaluation, *history][:HISTORY_LENGTH]
     context = {
-        "patient": patient, "evaluation": evaluation, "form": form, "problem": problem, "history": history,
-        "current_release": _current_release(patient, evaluation), "disclaimer": engine.DISCLAIMER,
+        "patient": patient,
+        "evaluation": evaluation,
+        "form": form,
+        "problem": problem,
+        "history": history,
+        "current_release": _current_release(patient, evaluation),
+        "disclaimer": engine.DISCLAIMER,
     }
     if request.htmx and not request.htmx.history_restore_request:
         # The panel replaces whatever slot asked for it, so it never nests inside a placeholder.

@@ -35,7 +35,10 @@ def get_patient_for_user(
 def refuse(request: HttpRequest, public_id: UUID) -> None:
     """Audit a refused access to a patient (or to an id that is no patient) and raise Http404."""
     AuditEvent.record(
-        by=request.user, action="patient.access_refused", outcome=AuditEvent.REFUSED, request=request,
+        by=request.user,
+        action="patient.access_refused",
+        outcome=AuditEvent.REFUSED,
+        request=request,
         patient=Patient.objects.filter(public_id=public_id).first(),
         detail={"path": request.path, "method": request.method, "public_id": str(public_id)},
     )

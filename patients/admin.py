@@ -14,8 +14,15 @@ class ClinicalAdmin(admin.ModelAdmin):
     """
 
     readonly_fields = (
-        "public_id", "created_at", "created_by", "updated_at", "updated_by", "version",
-        "withdrawn_at", "withdrawn_by", "withdrawn_reason",
+        "public_id",
+        "created_at",
+        "created_by",
+        "updated_at",
+        "updated_by",
+        "version",
+        "withdrawn_at",
+        "withdrawn_by",
+        "withdrawn_reason",
     )
 
     def has_delete_permission(self, request, obj=None) -> bool:
@@ -30,10 +37,14 @@ class ClinicalAdmin(admin.ModelAdmin):
         if changelist is not None:
             rows = list(changelist.result_list)
             AuditEvent.record(
-                by=request.user, action="admin.clinical_listed", request=request,
+                by=request.user,
+                action="admin.clinical_listed",
+                request=request,
                 detail={
-                    "model": self.model._meta.label_lower, "search": changelist.query,
-                    "shown": [str(row.public_id) for row in rows], "count": len(rows),
+                    "model": self.model._meta.label_lower,
+                    "search": changelist.query,
+                    "shown": [str(row.public_id) for row in rows],
+                    "count": len(rows),
                 },
             )
         return response
@@ -43,8 +54,11 @@ class ClinicalAdmin(admin.ModelAdmin):
         row = getattr(response, "context_data", {}).get("original") if response.status_code == 200 else None
         if row is not None and request.method == "GET":
             AuditEvent.record(
-                by=request.user, action=f"{row._meta.model_name}.admin_viewed", target=row,
-                patient=patient_of(row), request=request,
+                by=request.user,
+                action=f"{row._meta.model_name}.admin_viewed",
+                target=row,
+                patient=patient_of(row),
+                request=request,
             )
         return response
 
@@ -53,8 +67,11 @@ class ClinicalAdmin(admin.ModelAdmin):
         row = getattr(response, "context_data", {}).get("object") if response.status_code == 200 else None
         if row is not None:
             AuditEvent.record(
-                by=request.user, action=f"{row._meta.model_name}.admin_history_viewed", target=row,
-                patient=patient_of(row), request=request,
+                by=request.user,
+                action=f"{row._meta.model_name}.admin_history_viewed",
+                target=row,
+                patient=patient_of(row),
+                request=request,
             )
         return response
 

@@ -2,4 +2,4 @@ from django.apps import AppConfig
 
 
 class PatientsConfig(AppConfig):
-    name = 'patients'
+    name = "patients"

@@ -9,8 +9,8 @@ Identity (name, hospital number) never travels in a case file.
 import json
 import re
 from datetime import date
-from types import SimpleNamespace
 from decimal import Decimal, InvalidOperation
+from types import SimpleNamespace
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -58,15 +58,33 @@ PATIENT_KEYS = ("birth_date", "sex", "ecog", "comorbidities", "frailty_assessmen
 ECOG_KEYS = ("date", "value")
 FRAILTY_KEYS = ("date", "frail", "note")
 PRIMARY_KEYS = (
-    "disease", "site", "diagnosis_date", "t_stage", "n_status", "resection", "ki67",
-    "hormone_excess", "glucocorticoid_excess", "hormone_excess_uncontrolled", "notes",
+    "disease",
+    "site",
+    "diagnosis_date",
+    "t_stage",
+    "n_status",
+    "resection",
+    "ki67",
+    "hormone_excess",
+    "glucocorticoid_excess",
+    "hormone_excess_uncontrolled",
+    "notes",
 )
 RESECTION_KEYS = ("date", "margin")
 KI67_KEYS = ("date", "value_pct", "low_pct", "high_pct", "specimen")
 LESION_KEYS = ("id", "organ", "regional_node", "detected_on", "measurements", "removed_on", "removal", "note")
 MEASUREMENT_KEYS = ("date", "size_mm")
 EVENT_KEYS = (
-    "type", "start", "end", "regimen", "line", "intent", "lesion_ids", "margin", "notes", "subtype",
+    "type",
+    "start",
+    "end",
+    "regimen",
+    "line",
+    "intent",
+    "lesion_ids",
+    "margin",
+    "notes",
+    "subtype",
     "recist_overall",
 )
 LABS_KEYS = ("cea",)
@@ -285,11 +303,13 @@ def _read_patient(check: _Checker, raw: Any) -> dict:
         entry_path = f"{path}.frailty_assessments[{index}]"
         if check.object(entry, entry_path, FRAILTY_KEYS) is None:
             continue
-        frailty.append({
-            "date": _iso(check.day(entry, "date", entry_path, required=True)),
-            "frail": check.boolean(entry, "frail", entry_path, required=True),
-            "note": check.text(entry, "note", entry_path, max_length=500),
-        })
+        frailty.append(
+            {
+                "date": _iso(check.day(entry, "date", entry_path, required=True)),
+                "frail": check.boolean(entry, "frail", entry_path, required=True),
+                "note": check.text(entry, "note", entry_path, max_length=500),
+            }
+        )
     return {
         "birth_date": _iso(check.day(patient, "birth_date", path, required=True)),
         "sex": check.choice(patient, "sex", path, Sex.values) or Sex.UNKNOWN.value,
@@ -335,13 +355,15 @@ def _read_primary(check: _Checker, raw: Any) -> dict | None:
             check.error(entry_path, "a range needs both low_pct and high_pct")
         elif low is not None and high is not None and low > high:
             check.error(f"{entry_path}.high_pct", "is below low_pct")
-        ki67.append({
-            "date": _iso(measured_on),
-            "value_pct": _number(value),
-            "low_pct": _number(low),
-            "high_pct": _number(high),
-            "specimen": check.text(entry, "specimen", entry_path, max_length=200),
-        })
+        ki67.append(
+            {
+                "date": _iso(measured_on),
+                "value_pct": _number(value),
+                "low_pct": _number(low),
+                "high_pct": _number(high),
+                "specimen": check.text(entry, "specimen", entry_path, max_length=200),
+            }
+        )
     hormones = {key: check.boolean(primary, key, path) for key in HORMONE_KEYS}
     if disease == Disease.CRC:
         for key in HORMONE_KEYS:
@@ -418,7 +440,9 @@ def _read_event(check: _Checker, raw: Any, path: str, lesion_ids: set[str]) -> d
         check.error(f"{path}.end", f"is before the start ({started_on.isoformat()})")
     line = check.integer(event, "line", path, 1, 20)
     if line is not None and event_type is not None and event_type not in SYSTEMIC_EVENT_TYPES:
-        check.error(f"{path}.line", "applies to systemic therapy only (chemotherapy, mitotane, immunotherapy, targeted_therapy)")
+        check.error(
+            f"{path}.line", "applies to systemic therapy only (chemotherapy, mitotane, immunotherapy, targeted_therapy)"
+        )
     treated = []
     for index, lesion_id in enumerate(check.items(event, "lesion_ids", path)):
         id_path = f"{path}.lesion_ids[{index}]"
@@ -528,14 +552,16 @@ def parse_case_file(raw: bytes | str | dict) -> dict:
     labs = _read_labs(check, document.get("labs"))
     if check.errors:
         raise CaseFileError(check.errors)
-    return _in_export_order({
-        "format": FORMAT,
-        "patient": patient,
-        "primary": primary,
-        "lesions": lesions,
-        "events": events,
-        "labs": labs,
-    })
+    return _in_export_order(
+        {
+            "format": FORMAT,
+            "patient": patient,
+            "primary": primary,
+            "lesions": lesions,
+            "events": events,
+            "labs": labs,
+        }
+    )
 
 
 def _in_export_order(case: dict) -> dict:
@@ -606,59 +632,104 @@ def _create_record(case: dict, patient: Patient, by: AbstractBaseUser) -> None:
             ),
             by,
         )
-        _bulk(Ki67Result, by, [
-            Ki67Result(
-                **stamp, measured_on=_day(entry["date"]), value_pct=_decimal(entry["value_pct"]),
-                low_pct=_decimal(entry["low_pct"]), high_pct=_decimal(entry["high_pct"]),
-                specimen=entry["specimen"] or "",
-            )
-            for entry in primary["ki67"]
-        ])
+        _bulk(
+            Ki67Result,
+            by,
+            [
+                Ki67Result(
+                    **stamp,
+                    measured_on=_day(entry["date"]),
+                    value_pct=_decimal(entry["value_pct"]),
+                    low_pct=_decimal(entry["low_pct"]),
+                    high_pct=_decimal(entry["high_pct"]),
+                    specimen=entry["specimen"] or "",
+                )
+                for entry in primary["ki67"]
+            ],
+        )
     record = case["patient"]
-    _bulk(EcogAssessment, by, [
-        EcogAssessment(**stamp, assessed_on=_day(entry["date"]), value=entry["value"]) for entry in record["ecog"]
-    ])
-    _bulk(FrailtyAssessment, by, [
-        FrailtyAssessment(**stamp, assessed_on=_day(entry["date"]), frail=entry["frail"], note=entry["note"] or "")
-        for entry in record["frailty_assessments"]
-    ])
+    _bulk(
+        EcogAssessment,
+        by,
+        [EcogAssessment(**stamp, assessed_on=_day(entry["date"]), value=entry["value"]) for entry in record["ecog"]],
+    )
+    _bulk(
+        FrailtyAssessment,
+        by,
+        [
+            FrailtyAssessment(**stamp, assessed_on=_day(entry["date"]), frail=entry["frail"], note=entry["note"] or "")
+            for entry in record["frailty_assessments"]
+        ],
+    )
     _bulk(Comorbidity, by, [Comorbidity(**stamp, name=name) for name in record["comorbidities"]])
-    lesions = _bulk(Lesion, by, [
-        Lesion(
-            **stamp, label=entry["id"], organ=entry["organ"], regional_node=entry["regional_node"],
-            detected_on=_day(entry["detected_on"]), removed_on=_day(entry["removed_on"]),
-            removal=entry["removal"] or "", note=entry["note"] or "",
-        )
-        for entry in case["lesions"]
-    ])
+    lesions = _bulk(
+        Lesion,
+        by,
+        [
+            Lesion(
+                **stamp,
+                label=entry["id"],
+                organ=entry["organ"],
+                regional_node=entry["regional_node"],
+                detected_on=_day(entry["detected_on"]),
+                removed_on=_day(entry["removed_on"]),
+                removal=entry["removal"] or "",
+                note=entry["note"] or "",
+            )
+            for entry in case["lesions"]
+        ],
+    )
     lesion_by_id = {lesion.label: lesion for lesion in lesions}
-    _bulk(Measurement, by, [
-        Measurement(
-            lesion=lesion_by_id[entry["id"]], created_by=by,
-            measured_on=_day(measurement["date"]), size_mm=_decimal(measurement["size_mm"]),
-        )
-        for entry in case["lesions"]
-        for measurement in entry["measurements"]
-    ])
-    events = _bulk(Event, by, [
-        Event(
-            **stamp, type=entry["type"], started_on=_day(entry["start"]), ended_on=_day(entry["end"]),
-            regimen=entry["regimen"] or "", line=entry["line"], intent=entry["intent"] or "",
-            margin=entry["margin"] or "", notes=entry["notes"] or "", subtype=entry.get("subtype") or "",
-            recist_overall=entry.get("recist_overall") or "",
-        )
-        for entry in case["events"]
-    ])
+    _bulk(
+        Measurement,
+        by,
+        [
+            Measurement(
+                lesion=lesion_by_id[entry["id"]],
+                created_by=by,
+                measured_on=_day(measurement["date"]),
+                size_mm=_decimal(measurement["size_mm"]),
+            )
+            for entry in case["lesions"]
+            for measurement in entry["measurements"]
+        ],
+    )
+    events = _bulk(
+        Event,
+        by,
+        [
+            Event(
+                **stamp,
+                type=entry["type"],
+                started_on=_day(entry["start"]),
+                ended_on=_day(entry["end"]),
+                regimen=entry["regimen"] or "",
+                line=entry["line"],
+                intent=entry["intent"] or "",
+                margin=entry["margin"] or "",
+                notes=entry["notes"] or "",
+                subtype=entry.get("subtype") or "",
+                recist_overall=entry.get("recist_overall") or "",
+            )
+            for entry in case["events"]
+        ],
+    )
     # The event-lesion links have no change history; a plain bulk insert.
-    Event.lesions.through.objects.bulk_create([
-        Event.lesions.through(event=event, lesion=lesion_by_id[lesion_id])
-        for event, entry in zip(events, case["events"], strict=True)
-        for lesion_id in entry["lesion_ids"]
-    ])
-    _bulk(LabResult, by, [
-        LabResult(**stamp, analyte=Analyte.CEA, taken_on=_day(entry["date"]), value=_decimal(entry["value_ng_ml"]))
-        for entry in case["labs"]["cea"]
-    ])
+    Event.lesions.through.objects.bulk_create(
+        [
+            Event.lesions.through(event=event, lesion=lesion_by_id[lesion_id])
+            for event, entry in zip(events, case["events"], strict=True)
+            for lesion_id in entry["lesion_ids"]
+        ]
+    )
+    _bulk(
+        LabResult,
+        by,
+        [
+            LabResult(**stamp, analyte=Analyte.CEA, taken_on=_day(entry["date"]), value=_decimal(entry["value_ng_ml"]))
+            for entry in case["labs"]["cea"]
+        ],
+    )
 
 
 def _bulk(model: type, by: AbstractBaseUser, rows: list) -> list:
@@ -704,14 +775,21 @@ def case_import(
         with transaction.atomic():
             patient = _create_with_history(
                 Patient(
-                    mrn=mrn, name=name, birth_date=_day(case["patient"]["birth_date"]),
-                    sex=case["patient"]["sex"], created_by=by,
+                    mrn=mrn,
+                    name=name,
+                    birth_date=_day(case["patient"]["birth_date"]),
+                    sex=case["patient"]["sex"],
+                    created_by=by,
                 ),
                 by,
             )
             _create_record(case, patient, by)
             AuditEvent.record(
-                by=by, action="patient.case_imported", target=patient, patient=patient, request=request,
+                by=by,
+                action="patient.case_imported",
+                target=patient,
+                patient=patient,
+                request=request,
                 detail={"lesions": len(case["lesions"]), "events": len(case["events"])},
             )
     except IntegrityError:
@@ -756,22 +834,35 @@ def case_export(patient: Patient) -> dict:
         ],
         "events": [_export_event(event) for event in patient.current_events],
         "labs": {
-            "cea": [
-                {"date": _iso(row.taken_on), "value_ng_ml": _number(row.value)}
-                for row in patient.current_labs
-            ]
+            "cea": [{"date": _iso(row.taken_on), "value_ng_ml": _number(row.value)} for row in patient.current_labs]
         },
     }
 
 
 _PRIMARY_FIELDS = (
-    "disease", "site", "diagnosed_on", "t_stage", "n_status", "resected_on", "resection_margin", "hormone_excess",
-    "glucocorticoid_excess", "hormone_excess_uncontrolled", "notes",
+    "disease",
+    "site",
+    "diagnosed_on",
+    "t_stage",
+    "n_status",
+    "resected_on",
+    "resection_margin",
+    "hormone_excess",
+    "glucocorticoid_excess",
+    "hormone_excess_uncontrolled",
+    "notes",
 )
 
 
-_LOADED = ("current_lesions", "current_events", "current_ki67", "current_ecog", "current_frailty",
-           "current_comorbidities", "current_labs")
+_LOADED = (
+    "current_lesions",
+    "current_events",
+    "current_ki67",
+    "current_ecog",
+    "current_frailty",
+    "current_comorbidities",
+    "current_labs",
+)
 
 
 def _is_loaded(patient: Patient) -> bool:
@@ -803,9 +894,15 @@ def _export_rows(patient_pk: int) -> SimpleNamespace:
     most of the time of a heavy patient's export, which every guidance evaluation runs (issue 7).
     """
     current = {"withdrawn_at__isnull": True}
-    patient = SimpleNamespace(**Patient.objects.values(
-        "birth_date", "sex", "primary__id", "primary__withdrawn_at", *(f"primary__{name}" for name in _PRIMARY_FIELDS)
-    ).get(pk=patient_pk))
+    patient = SimpleNamespace(
+        **Patient.objects.values(
+            "birth_date",
+            "sex",
+            "primary__id",
+            "primary__withdrawn_at",
+            *(f"primary__{name}" for name in _PRIMARY_FIELDS),
+        ).get(pk=patient_pk)
+    )
     patient.primary = None
     if patient.primary__id is not None and patient.primary__withdrawn_at is None:
         patient.primary = SimpleNamespace(**{name: getattr(patient, f"primary__{name}") for name in _PRIMARY_FIELDS})
@@ -813,31 +910,64 @@ def _export_rows(patient_pk: int) -> SimpleNamespace:
     def rows(queryset, *fields) -> list[SimpleNamespace]:
         return [SimpleNamespace(**row) for row in queryset.filter(**current).values(*fields)]
 
-    patient.current_ecog = rows(EcogAssessment.objects.filter(patient_id=patient_pk).order_by("assessed_on", "id"),
-                                "assessed_on", "value")
+    patient.current_ecog = rows(
+        EcogAssessment.objects.filter(patient_id=patient_pk).order_by("assessed_on", "id"), "assessed_on", "value"
+    )
     patient.current_comorbidities = rows(Comorbidity.objects.filter(patient_id=patient_pk), "name")
-    patient.current_frailty = rows(FrailtyAssessment.objects.filter(patient_id=patient_pk).order_by("assessed_on", "id"),
-                                   "assessed_on", "frail", "note")
-    patient.current_ki67 = rows(Ki67Result.objects.filter(patient_id=patient_pk).order_by("measured_on", "id"),
-                                "measured_on", "value_pct", "low_pct", "high_pct", "specimen")
+    patient.current_frailty = rows(
+        FrailtyAssessment.objects.filter(patient_id=patient_pk).order_by("assessed_on", "id"),
+        "assessed_on",
+        "frail",
+        "note",
+    )
+    patient.current_ki67 = rows(
+        Ki67Result.objects.filter(patient_id=patient_pk).order_by("measured_on", "id"),
+        "measured_on",
+        "value_pct",
+        "low_pct",
+        "high_pct",
+        "specimen",
+    )
     patient.current_labs = rows(
-        LabResult.objects.filter(patient_id=patient_pk, analyte=Analyte.CEA).order_by("taken_on", "id"), "taken_on", "value"
+        LabResult.objects.filter(patient_id=patient_pk, analyte=Analyte.CEA).order_by("taken_on", "id"),
+        "taken_on",
+        "value",
     )
     patient.current_lesions = rows(
         Lesion.objects.filter(patient_id=patient_pk).order_by("detected_on", "label", "id"),
-        "id", "label", "organ", "regional_node", "detected_on", "removed_on", "removal", "note",
+        "id",
+        "label",
+        "organ",
+        "regional_node",
+        "detected_on",
+        "removed_on",
+        "removal",
+        "note",
     )
     lesions = {lesion.id: lesion for lesion in patient.current_lesions}
     for lesion in patient.current_lesions:
         lesion.current_measurements = []
     for row in rows(
-        Measurement.objects.filter(lesion__patient_id=patient_pk, lesion__withdrawn_at__isnull=True)
-        .order_by("measured_on", "id"), "lesion_id", "measured_on", "size_mm",
+        Measurement.objects.filter(lesion__patient_id=patient_pk, lesion__withdrawn_at__isnull=True).order_by(
+            "measured_on", "id"
+        ),
+        "lesion_id",
+        "measured_on",
+        "size_mm",
     ):
         lesions[row.lesion_id].current_measurements.append(row)
     patient.current_events = rows(
         Event.objects.filter(patient_id=patient_pk).order_by("started_on", "id"),
-        "id", "type", "started_on", "ended_on", "regimen", "line", "intent", "margin", "notes", "subtype",
+        "id",
+        "type",
+        "started_on",
+        "ended_on",
+        "regimen",
+        "line",
+        "intent",
+        "margin",
+        "notes",
+        "subtype",
         "recist_overall",
     )
     events = {event.id: event for event in patient.current_events}

@@ -12,7 +12,16 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from patients.drawing import (
-    GLYPH_WIDTH, PLOT_LEFT, PLOT_RIGHT, WIDTH, Tick, dot_path, shape_path, text_width, time_range, year_ticks,
+    GLYPH_WIDTH,
+    PLOT_LEFT,
+    PLOT_RIGHT,
+    WIDTH,
+    Tick,
+    dot_path,
+    shape_path,
+    text_width,
+    time_range,
+    year_ticks,
 )
 from patients.models import Patient
 
@@ -25,8 +34,14 @@ LEGEND_ROW = 19
 LEGEND_RIGHT = PLOT_LEFT - 34  # room for the y-axis labels between the legend and the plot
 # Every line differs from the others by its marker (shape and fill) and its dash, for black-and-white print.
 STYLES = (
-    ("circle", "open"), ("square", "open"), ("triangle", "open"), ("diamond", "open"),
-    ("circle", "filled"), ("square", "filled"), ("triangle", "filled"), ("diamond", "filled"),
+    ("circle", "open"),
+    ("square", "open"),
+    ("triangle", "open"),
+    ("diamond", "open"),
+    ("circle", "filled"),
+    ("square", "filled"),
+    ("triangle", "filled"),
+    ("diamond", "filled"),
 )
 DASHES = ("", "7 4", "2 3", "10 3 2 3")
 NICE_STEPS = (1, 2, 5, 10, 20, 25, 50, 100)
@@ -183,7 +198,7 @@ def _line_samples(series: list[Series]) -> list[tuple[float, float]]:
     """Return points every few units along every line of the chart, to keep labels off the lines."""
     samples = []
     for line in series:
-        for a, b in zip(line.points, line.points[1:]):
+        for a, b in zip(line.points, line.points[1:], strict=False):
             steps = max(int(max(abs(b.x - a.x), abs(b.y - a.y)) / 3), 1)
             samples += [(a.x + (b.x - a.x) * i / steps, a.y + (b.y - a.y) * i / steps) for i in range(steps + 1)]
     return samples
@@ -210,7 +225,8 @@ def _place_end_labels(series: list[Series], top: float, bottom: float) -> None:
             inside = box[0] >= PLOT_LEFT + 2 and box[2] <= WIDTH - 2 and box[1] >= top - 14 and box[3] <= bottom - 1
             own = (x - 6, y - 6, x + 6, y + 6)
             if (
-                inside and not any(_boxes_overlap(box, other) for other in obstacles if other != own)
+                inside
+                and not any(_boxes_overlap(box, other) for other in obstacles if other != own)
                 and not any(box[0] <= sx <= box[2] and box[1] <= sy <= box[3] for sx, sy in samples)
             ):
                 line.label_anchor, line.label_x, line.label_y = anchor, round(label_x, 1), round(label_y, 1)
@@ -239,24 +255,36 @@ def _lines_chart(measured, start: date, end: date, largest: Decimal, step: int, 
     for index, lesion in enumerate(measured):
         shape, fill = STYLES[index % len(STYLES)]
         points = [
-            ChartPoint(x=x_of(m.measured_on), y=y_of(m.size_mm),
-                       path=shape_path(shape, x_of(m.measured_on), y_of(m.size_mm), 4.5),
-                       title=f"{lesion.label}: {m.size_mm.normalize():f} mm on {m.measured_on.isoformat()}")
+            ChartPoint(
+                x=x_of(m.measured_on),
+                y=y_of(m.size_mm),
+                path=shape_path(shape, x_of(m.measured_on), y_of(m.size_mm), 4.5),
+                title=f"{lesion.label}: {m.size_mm.normalize():f} mm on {m.measured_on.isoformat()}",
+            )
             for m in lesion.current_measurements
         ]
         # The lesion label identifies the line; its organ is added when the whole text fits.
         legend = f"{lesion.label} · {lesion.get_organ_display().lower()}"
         if text_width(legend, FONT) > LEGEND_RIGHT - 48:
             legend = lesion.label
-        series.append(Series(
-            label=lesion.label, dash=DASHES[index % len(DASHES)], shape=shape, fill=fill,
-            line=" ".join(f"{'M' if i == 0 else 'L'}{p.x},{p.y}" for i, p in enumerate(points)), points=points,
-            legend_label=legend,
-            legend_y=TOP + 8 + index * LEGEND_ROW, end_x=points[-1].x, end_y=points[-1].y,
-        ))
+        series.append(
+            Series(
+                label=lesion.label,
+                dash=DASHES[index % len(DASHES)],
+                shape=shape,
+                fill=fill,
+                line=" ".join(f"{'M' if i == 0 else 'L'}{p.x},{p.y}" for i, p in enumerate(points)),
+                points=points,
+                legend_label=legend,
+                legend_y=TOP + 8 + index * LEGEND_ROW,
+                end_x=points[-1].x,
+                end_y=points[-1].y,
+            )
+        )
     _place_end_labels(series, TOP, bottom)
-    x_ticks = [AxisTick(tick.x, tick.label) for tick in year_ticks(start, end, x_of, PLOT_RIGHT - PLOT_LEFT)
-               if tick.labelled]
+    x_ticks = [
+        AxisTick(tick.x, tick.label) for tick in year_ticks(start, end, x_of, PLOT_RIGHT - PLOT_LEFT) if tick.labelled
+    ]
     y_ticks = [AxisTick(y_of(Decimal(mm)), str(mm)) for mm in range(0, top_mm + 1, step)]
     return SizeChart(WIDTH, height, PLOT_LEFT, PLOT_RIGHT, TOP, bottom, series, x_ticks, y_ticks, "", "")
 
@@ -277,8 +305,7 @@ def _panel_axis(ticks: list[Tick], left: float, width: float) -> list[AxisTick]:
     kept: list[int] = []
     for index in sorted(range(len(placed)), key=lambda index: (placed[index][2].anchor == "middle", index)):
         low, high, _ = placed[index]
-        if all(high + PANEL_AXIS_GAP <= placed[other][0] or placed[other][1] + PANEL_AXIS_GAP <= low
-               for other in kept):
+        if all(high + PANEL_AXIS_GAP <= placed[other][0] or placed[other][1] + PANEL_AXIS_GAP <= low for other in kept):
             kept.append(index)
     return [placed[index][2] for index in sorted(kept)]
 
@@ -310,20 +337,28 @@ def _panels_chart(measured, start: date, end: date, top_mm: int) -> SizeChart:
         max_chars = int(width / (PANEL_FONT * GLYPH_WIDTH))
         coordinates = [(x_of(m.measured_on), y_of(m.size_mm)) for m in measurements]
         grid = " ".join(f"M{tick.x},{plot_top} V{plot_bottom}" for tick in ticks)
-        panels.append(Panel(
-            label=lesion.label, title=title if len(title) <= max_chars else title[: max_chars - 1] + "…",
-            x=round(left, 1), y=y, width=round(width, 1), height=PANEL_HEIGHT,
-            line=" ".join(f"{'M' if i == 0 else 'L'}{x},{y}" for i, (x, y) in enumerate(coordinates)),
-            points_path=" ".join(dot_path(x, y, 2.2) for x, y in coordinates),
-            grid_path=grid,
-            tooltip=f"{lesion.label}: " + "; ".join(
-                f"{m.size_mm.normalize():f} mm on {m.measured_on.isoformat()}" for m in measurements),
-        ))
+        panels.append(
+            Panel(
+                label=lesion.label,
+                title=title if len(title) <= max_chars else title[: max_chars - 1] + "…",
+                x=round(left, 1),
+                y=y,
+                width=round(width, 1),
+                height=PANEL_HEIGHT,
+                line=" ".join(f"{'M' if i == 0 else 'L'}{x},{y}" for i, (x, y) in enumerate(coordinates)),
+                points_path=" ".join(dot_path(x, y, 2.2) for x, y in coordinates),
+                grid_path=grid,
+                tooltip=f"{lesion.label}: "
+                + "; ".join(f"{m.size_mm.normalize():f} mm on {m.measured_on.isoformat()}" for m in measurements),
+            )
+        )
     bottom = TOP + rows * (PANEL_HEIGHT + 8) - 8
     axes = [axis for left, _, ticks in columns[: len(measured)] for axis in _panel_axis(ticks, left, width)]
     chart = SizeChart(WIDTH, bottom + AXIS_ROOM - 10, 4, WIDTH - 4, TOP, bottom, [], [], [], "", "")
     chart.panels, chart.panel_axes = panels, axes
-    chart.scale_note = f"Every panel: size 0–{top_mm} mm (bottom to top), {start:%B %Y} to {end - timedelta(days=1):%B %Y}."
+    chart.scale_note = (
+        f"Every panel: size 0–{top_mm} mm (bottom to top), {start:%B %Y} to {end - timedelta(days=1):%B %Y}."
+    )
     return chart
 
 
@@ -336,8 +371,19 @@ def build_size_chart(patient: Patient, *, start: date | None = None, end: date |
     measured = [lesion for lesion in patient.current_lesions if lesion.current_measurements]
     title = "Lesion sizes over time"
     if not measured:
-        return SizeChart(WIDTH, MIN_HEIGHT, PLOT_LEFT, PLOT_RIGHT, TOP, MIN_HEIGHT - AXIS_ROOM, [], [], [], title,
-                         "No lesion has a measurement yet.")
+        return SizeChart(
+            WIDTH,
+            MIN_HEIGHT,
+            PLOT_LEFT,
+            PLOT_RIGHT,
+            TOP,
+            MIN_HEIGHT - AXIS_ROOM,
+            [],
+            [],
+            [],
+            title,
+            "No lesion has a measurement yet.",
+        )
     days = [m.measured_on for lesion in measured for m in lesion.current_measurements]
     if start is None or end is None:
         start, end = time_range(min(days), max(days))
@@ -346,12 +392,16 @@ def build_size_chart(patient: Patient, *, start: date | None = None, end: date |
     top_mm = (int(largest) // step + 1) * step
     if len(measured) <= MAX_LINES:
         chart = _lines_chart(measured, start, end, largest, step, top_mm)
-        how = ("Each line has its own marker and dash, named in the legend; a line is also labelled beside its "
-               "latest point where there is room.")
+        how = (
+            "Each line has its own marker and dash, named in the legend; a line is also labelled beside its "
+            "latest point where there is room."
+        )
     else:
         chart = _panels_chart(measured, start, end, top_mm)
-        how = ("Each lesion has its own small chart, all on the same size and time scales, titled with its "
-               "latest size (the timeline and the lesions table give its organ).")
+        how = (
+            "Each lesion has its own small chart, all on the same size and time scales, titled with its "
+            "latest size (the timeline and the lesions table give its organ)."
+        )
     chart.title = title
     chart.description = (
         f"{len(measured)} lesions measured between {min(days).isoformat()} and {max(days).isoformat()}; "

@@ -97,7 +97,9 @@ def shape_path(shape: str, x: float, y: float, r: float = 6) -> str:
     # curves several times faster than it converts arcs (hundreds of measurement points in a heavy record).
     k = round(r * 0.5523, 2)
     x0, x1, y0, y1 = round(x - r, 1), round(x + r, 1), round(y - r, 1), round(y + r, 1)
-    return (f"M{x0},{y} C{x0},{round(y - k, 1)} {round(x - k, 1)},{y0} {x},{y0} "
-            f"C{round(x + k, 1)},{y0} {x1},{round(y - k, 1)} {x1},{y} "
-            f"C{x1},{round(y + k, 1)} {round(x + k, 1)},{y1} {x},{y1} "
-            f"C{round(x - k, 1)},{y1} {x0},{round(y + k, 1)} {x0},{y} Z")
+    return (
+        f"M{x0},{y} C{x0},{round(y - k, 1)} {round(x - k, 1)},{y0} {x},{y0} "
+        f"C{round(x + k, 1)},{y0} {x1},{round(y - k, 1)} {x1},{y} "
+        f"C{x1},{round(y + k, 1)} {round(x + k, 1)},{y1} {x},{y1} "
+        f"C{round(x - k, 1)},{y1} {x0},{round(y + k, 1)} {x0},{y} Z"
+    )

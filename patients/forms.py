@@ -15,7 +15,6 @@ from patients.models import (
     PrimaryTumour,
 )
 
-
 # SQLite stores integers in 64 bits and raises OverflowError for a larger key in an `__in` lookup
 # (Django turns an out-of-range `exact` lookup into no rows, but not `__in`).
 MAX_ROW_KEY = 2**63 - 1
@@ -61,7 +60,7 @@ class RecordForm(forms.ModelForm):
         if first is not None:
             # htmx focuses an autofocus field when the form is swapped in, so keyboard users land in it.
             first.widget.attrs["autofocus"] = True
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             if isinstance(field, forms.DateField):
                 field.widget = DateInput()
             if isinstance(field.widget, forms.Textarea):
@@ -106,8 +105,17 @@ class PrimaryTumourForm(RecordForm):
     class Meta:
         model = PrimaryTumour
         fields = [
-            "disease", "site", "diagnosed_on", "t_stage", "n_status", "resected_on", "resection_margin",
-            "hormone_excess", "glucocorticoid_excess", "hormone_excess_uncontrolled", "notes",
+            "disease",
+            "site",
+            "diagnosed_on",
+            "t_stage",
+            "n_status",
+            "resected_on",
+            "resection_margin",
+            "hormone_excess",
+            "glucocorticoid_excess",
+            "hormone_excess_uncontrolled",
+            "notes",
         ]
         labels = {
             "hormone_excess": "Hormone excess (ACC)",
@@ -172,8 +180,17 @@ class EventForm(RecordForm):
     class Meta:
         model = Event
         fields = [
-            "type", "subtype", "started_on", "ended_on", "regimen", "line", "intent", "margin",
-            "recist_overall", "lesions", "notes",
+            "type",
+            "subtype",
+            "started_on",
+            "ended_on",
+            "regimen",
+            "line",
+            "intent",
+            "margin",
+            "recist_overall",
+            "lesions",
+            "notes",
         ]
         labels = {"lesions": "Treated lesions", "subtype": "Ablation subtype", "margin": "Resection margin"}
         widgets = {"lesions": forms.CheckboxSelectMultiple}
@@ -193,7 +210,8 @@ class LabResultForm(RecordForm):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
-        max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Why this entry is wrong or no longer applies. It stays visible under “show withdrawn”.",
     )
 

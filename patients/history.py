@@ -67,10 +67,13 @@ class Change:
 def history_page(patient: Patient, page_number: str | int | None) -> Page:
     """Return a page of the patient's changes, newest first, as Change objects."""
     parts = [
-        model.history.filter(**{lookup: patient.pk}).order_by()
+        model.history.filter(**{lookup: patient.pk})
+        .order_by()
         .annotate(
             kind=Value(key, output_field=CharField()),
-            previous_id=Window(Lag("history_id"), partition_by=[F("id")], order_by=[F("history_date"), F("history_id")]),
+            previous_id=Window(
+                Lag("history_id"), partition_by=[F("id")], order_by=[F("history_date"), F("history_id")]
+            ),
         )
         .values_list("history_date", "kind", "history_id", "previous_id")
         for key, (model, lookup, _noun) in TRACKED.items()

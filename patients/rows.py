@@ -27,8 +27,10 @@ def _labels(lesions: Iterable[Lesion]) -> str:
 
 
 def _edit_link(url: str, target: str, hidden: str) -> str:
-    return (f'<a href="{url}" hx-get="{url}" hx-target="#{target}" hx-swap="outerHTML">Edit'
-            f'<span class="visually-hidden"> {hidden}</span></a>')
+    return (
+        f'<a href="{url}" hx-get="{url}" hx-target="#{target}" hx-swap="outerHTML">Edit'
+        f'<span class="visually-hidden"> {hidden}</span></a>'
+    )
 
 
 def measurement_items(patient: Patient, measurements: list[Measurement], editable: bool) -> SafeString:
@@ -116,19 +118,24 @@ def lesion_rows(patient: Patient, editable: bool, show_withdrawn: bool) -> SafeS
             parts.append(
                 f'<td class="row-actions"><a href="{new_url}" hx-get="{new_url}" hx-target="#editor-lesions" '
                 f'hx-swap="outerHTML">Add size<span class="visually-hidden"> to {label}</span></a> '
-                + _edit_link(edit_url, "editor-lesions", f"lesion {label}") + "</td>"
+                + _edit_link(edit_url, "editor-lesions", f"lesion {label}")
+                + "</td>"
             )
         parts.append("</tr>")
         withdrawn = getattr(lesion, "withdrawn_measurements", []) if show_withdrawn else []
-        if editable and measurements or withdrawn:
+        if (editable and measurements) or withdrawn:
             items = [measurement_items(patient, measurements, editable)]
-            items += [f'<li class="withdrawn"><del>{row.measured_on.isoformat()}: {size(row.size_mm)} mm</del> '
-                      f"{withdrawn_note(row)}</li>" for row in withdrawn]
+            items += [
+                f'<li class="withdrawn"><del>{row.measured_on.isoformat()}: {size(row.size_mm)} mm</del> '
+                f"{withdrawn_note(row)}</li>"
+                for row in withdrawn
+            ]
             count = len(measurements)
             parts.append(
                 f'<tr class="measurements-row"><td colspan="{8 if editable else 7}"><details><summary>{count} '
                 f'measurement{"" if count == 1 else "s"} of {label}</summary><ul class="measurements">'
-                + "\n".join(item for item in items if item) + "</ul></details></td></tr>"
+                + "\n".join(item for item in items if item)
+                + "</ul></details></td></tr>"
             )
     return mark_safe("\n".join(parts))
 
@@ -157,12 +164,12 @@ def event_rows(patient: Patient, editable: bool) -> SafeString:
         row = (
             f'<tr id="event-{event.public_id}"><td>{started_on}</td><td>{_ended(event, "–")}</td>'
             f'<th scope="row">{kind}{note}</th><td>{escape(event.regimen)}</td>'
-            f'<td>{"" if event.line is None else event.line}</td><td>{escape(event.get_intent_display())}</td>'
+            f"<td>{'' if event.line is None else event.line}</td><td>{escape(event.get_intent_display())}</td>"
             f"<td>{result}</td><td>{_labels(event.treated)}</td>"
         )
         if editable:
             url = escape(record_edit_url(patient, "event", event))
-            row += f'<td>{_edit_link(url, "editor-events", f"{escape(event.get_type_display())} of {started_on}")}</td>'
+            row += f"<td>{_edit_link(url, 'editor-events', f'{escape(event.get_type_display())} of {started_on}')}</td>"
         parts.append(row + "</tr>")
     return mark_safe("\n".join(parts))
 
@@ -195,8 +202,10 @@ def review_event_rows(events: list[Event]) -> SafeString:
             details += f" · lesions {_labels(event.treated)}"
         if event.notes:
             details += f'<div class="note">{escape(event.notes)}</div>'
-        parts.append(f'<tr id="event-{event.public_id}"><td class="date">{_dates(event)}</td>'
-                     f'<th scope="row">{_kind(event)}</th><td>{details}</td></tr>')
+        parts.append(
+            f'<tr id="event-{event.public_id}"><td class="date">{_dates(event)}</td>'
+            f'<th scope="row">{_kind(event)}</th><td>{details}</td></tr>'
+        )
     return mark_safe("\n".join(parts))
 
 

@@ -38,7 +38,7 @@ def _lane(parts: list[str], lane: Lane, timeline: Timeline) -> None:
             f'<g class="marker"><title>{escape(marker.title)}</title>'
             f'<path d="{marker.path}" fill="#fff" stroke="{INK}" stroke-width="1.6"/>'
             f'<text x="{marker.label_x}" y="{marker.label_y}" font-size="12.5" font-weight="700">'
-            f'{escape(marker.letter)}</text></g>'
+            f"{escape(marker.letter)}</text></g>"
         )
     for bar in lane.bars:
         _bar(parts, bar)
@@ -61,11 +61,13 @@ def _lane(parts: list[str], lane: Lane, timeline: Timeline) -> None:
             if span.end_label:
                 parts.append(
                     f'<text x="{span.x2}" y="{span.y}" dx="5" dy="4" font-size="11.5" font-style="italic">'
-                    f'{escape(span.end_label)}</text>'
+                    f"{escape(span.end_label)}</text>"
                 )
         parts.append("</g>")
     for marker in lane.treated:
-        parts.append(f'<g class="treated"><title>{escape(marker.title)}</title><path d="{marker.path}" fill="{INK}"/></g>')
+        parts.append(
+            f'<g class="treated"><title>{escape(marker.title)}</title><path d="{marker.path}" fill="{INK}"/></g>'
+        )
     for point in lane.points:
         parts.append(
             f'<g class="measurement"><title>{escape(point.title)}</title>'
@@ -74,7 +76,7 @@ def _lane(parts: list[str], lane: Lane, timeline: Timeline) -> None:
         if point.label:
             parts.append(
                 f'<text x="{point.x}" y="{point.y}" dy="-7" text-anchor="middle" font-size="12" font-weight="700">'
-                f'{escape(point.label)}</text>'
+                f"{escape(point.label)}</text>"
             )
         parts.append("</g>")
     parts.append("</g>")
@@ -105,16 +107,15 @@ def size_chart_panels(chart: SizeChart) -> SafeString:
     """Return the web size chart's panels, one titled group per lesion: frame, grid, line, points and title."""
     parts: list[str] = []
     for panel in chart.panels:
-        grid = (f'<path d="{panel.grid_path}" fill="none" stroke="#ddd" stroke-width="1"/>'
-                if panel.grid_path else "")
+        grid = f'<path d="{panel.grid_path}" fill="none" stroke="#ddd" stroke-width="1"/>' if panel.grid_path else ""
         parts.append(
             f'\n    <g class="panel" data-lesion="{escape(panel.label)}"><title>{escape(panel.tooltip)}</title>\n'
             f'      <rect x="{panel.x}" y="{panel.plot_top}" width="{panel.width}" height="{panel.plot_height}" '
             f'fill="none" stroke="#999" stroke-width="0.8"/>\n'
-            f'      {grid}\n'
+            f"      {grid}\n"
             f'      <path d="{panel.line}" fill="none" stroke="{INK}" stroke-width="1.6"/>\n'
             f'      <path d="{panel.points_path}" fill="#fff" stroke="{INK}" stroke-width="1.2"/>\n'
             f'      <text x="{panel.x}" y="{panel.title_y}" font-size="12.5" font-weight="700">{escape(panel.title)}</text>\n'
-            f'    </g>\n    '
+            f"    </g>\n    "
         )
     return mark_safe("".join(parts))

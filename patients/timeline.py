@@ -11,8 +11,8 @@ many lesions the lesion lanes get narrower and leave the sizes to the size chart
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date, timedelta
+from functools import cached_property
 
 from patients import drawing
 from patients.charts import SizeChart, build_size_chart
@@ -146,7 +146,7 @@ class EventGroup:
 
     @cached_property
     def label(self) -> str:
-        """"1st line · FOLFOX, 40 cycles"; the lane or the table column says what kind of event it is."""
+        """ "1st line · FOLFOX, 40 cycles"; the lane or the table column says what kind of event it is."""
         event = self.first
         text = self.regimen or event.get_type_display()
         if event.type == EventType.THERMAL_ABLATION and event.subtype:
@@ -181,7 +181,7 @@ class EventGroup:
 
     @cached_property
     def dates(self) -> str:
-        """"2016-06-27 – 2016-10-10", "2022-09-01 – ongoing", or the one day."""
+        """ "2016-06-27 – 2016-10-10", "2022-09-01 – ongoing", or the one day."""
         if self.open_ended:
             return f"{self.started_on.isoformat()} – ongoing"
         if self.ended_on and self.ended_on != self.started_on:
@@ -239,8 +239,11 @@ def group_events(events) -> list[EventGroup]:
         regimen = regimen_without_cycle(event.regimen)
         group = latest_of_type.get(event.type)
         if (
-            event.type in ONGOING_TYPES and group is not None and not group.open_ended
-            and group.base_regimen.casefold() == regimen.casefold() and group.line == event.line
+            event.type in ONGOING_TYPES
+            and group is not None
+            and not group.open_ended
+            and group.base_regimen.casefold() == regimen.casefold()
+            and group.line == event.line
             and event.started_on - (group.last.ended_on or group.last.started_on) <= COURSE_GAP
         ):
             group.events.append(event)
@@ -407,7 +410,8 @@ class Lane:
         """White backgrounds of the labels written inside their bars."""
         return " ".join(
             f"M{bar.chip_x},{bar.chip_y} h{bar.label_width} v{bar.chip_height} h{-bar.label_width} Z"
-            for bar in self.bars if bar.label and bar.label_inside
+            for bar in self.bars
+            if bar.label and bar.label_inside
         )
 
     @property
@@ -574,8 +578,11 @@ def _pack(intervals: list[tuple[float, float]], gap: float = 4) -> list[int]:
 
 
 def _milestone_lane(patient: Patient, primary, scale: _Scale, y: float) -> Lane:
-    items = [(event.started_on, event.type, event.get_type_display()) for event in patient.current_events
-             if event.type in MILESTONES]
+    items = [
+        (event.started_on, event.type, event.get_type_display())
+        for event in patient.current_events
+        if event.type in MILESTONES
+    ]
     if primary is not None and not any(kind == EventType.DIAGNOSIS for _, kind, _ in items):
         items.append((primary.diagnosed_on, EventType.DIAGNOSIS, "Diagnosis"))
     items.sort(key=lambda item: item[0])
@@ -583,15 +590,24 @@ def _milestone_lane(patient: Patient, primary, scale: _Scale, y: float) -> Lane:
     xs = [scale.x(day) for day, _, _ in items]
     rows = _pack([(x - 7, x + 9 + text_width("M", LABEL_FONT)) for x in xs], gap=2)
     row_count = max(rows, default=0) + 1
-    lane = Lane(key="milestones", label="Milestones", y=y, height=row_count * MILESTONE_ROW_HEIGHT + 12,
-                group="milestones")
-    for (day, kind, name), x, row in zip(items, xs, rows):
+    lane = Lane(
+        key="milestones", label="Milestones", y=y, height=row_count * MILESTONE_ROW_HEIGHT + 12, group="milestones"
+    )
+    for (day, kind, name), x, row in zip(items, xs, rows, strict=False):
         letter, shape = MILESTONES[kind]
         shape_y = y + 6 + (row_count - row) * MILESTONE_ROW_HEIGHT - MILESTONE_ROW_HEIGHT / 2
-        lane.markers.append(Marker(
-            x=x, y=shape_y, letter=letter, label_x=round(x + 8, 1), label_y=round(shape_y + 5, 1), shape=shape,
-            path=shape_path(shape, x, shape_y), title=f"{name}: {day.isoformat()}",
-        ))
+        lane.markers.append(
+            Marker(
+                x=x,
+                y=shape_y,
+                letter=letter,
+                label_x=round(x + 8, 1),
+                label_y=round(shape_y + 5, 1),
+                shape=shape,
+                path=shape_path(shape, x, shape_y),
+                title=f"{name}: {day.isoformat()}",
+            )
+        )
     return lane
 
 
@@ -680,8 +696,9 @@ def _treatment_lane(key, label, types, pattern, groups, scale, today_x, y) -> La
         entry.append(anchor)
         row_right[row] = max(row_right.get(row, -1e9), right)
 
-    lane = Lane(key=key, label=label, y=y, height=TREATMENT_ROW_HEIGHT * len(row_ends) + 6,
-                group="treatments", pattern=pattern)
+    lane = Lane(
+        key=key, label=label, y=y, height=TREATMENT_ROW_HEIGHT * len(row_ends) + 6, group="treatments", pattern=pattern
+    )
     for x1, x2, group, open_ended, text, inside, row, anchor in placed:
         bar_y = y + 3 + row * TREATMENT_ROW_HEIGHT + 4
         height = TREATMENT_ROW_HEIGHT - 9
@@ -692,14 +709,25 @@ def _treatment_lane(key, label, types, pattern, groups, scale, today_x, y) -> La
             label_x = x1 - (ONE_DAY_WIDTH / 2 if one_day else 0) - 4
         else:
             label_x = x2 + (14 if open_ended else 4)
-        lane.bars.append(Bar(
-            x=x1 - (ONE_DAY_WIDTH / 2 if one_day else 0), y=bar_y, width=round(x2 - x1, 1), height=height,
-            pattern="solid" if one_day else pattern, group=group, label=text,
-            label_x=round(label_x, 1), label_anchor=anchor, label_inside=inside,
-            label_width=round(text_width(text) + 4, 1), one_day=one_day,
-            open_ended=open_ended, arrow=_arrow(x2, bar_y + height / 2, height / 2) if open_ended else "",
-            cycles=group.count,
-        ))
+        lane.bars.append(
+            Bar(
+                x=x1 - (ONE_DAY_WIDTH / 2 if one_day else 0),
+                y=bar_y,
+                width=round(x2 - x1, 1),
+                height=height,
+                pattern="solid" if one_day else pattern,
+                group=group,
+                label=text,
+                label_x=round(label_x, 1),
+                label_anchor=anchor,
+                label_inside=inside,
+                label_width=round(text_width(text) + 4, 1),
+                one_day=one_day,
+                open_ended=open_ended,
+                arrow=_arrow(x2, bar_y + height / 2, height / 2) if open_ended else "",
+                cycles=group.count,
+            )
+        )
     lane.unlabelled, lane.repeats = unlabelled, repeats
     return lane
 
@@ -716,15 +744,23 @@ def _lesion_lane(lesion, treatments, scale, today_x, y, *, compact: bool) -> Lan
     if lesion.removed_on:
         x2 = max(scale.x(lesion.removed_on), x1 + 2)
         end_label = REMOVAL_LETTERS.get(lesion.removal, lesion.removal)
-        title = (f"{lesion} detected {lesion.detected_on.isoformat()}, "
-                 f"{lesion.get_removal_display().lower()} {lesion.removed_on.isoformat()}")
+        title = (
+            f"{lesion} detected {lesion.detected_on.isoformat()}, "
+            f"{lesion.get_removal_display().lower()} {lesion.removed_on.isoformat()}"
+        )
     else:
         x2 = max(today_x, x1 + 2)
         end_label = ""
         title = f"{lesion} detected {lesion.detected_on.isoformat()}, active"
-    lane.span = Span(x1=x1, x2=x2, y=middle, open_ended=not lesion.removed_on,
-                     arrow="" if lesion.removed_on else _arrow(x2, middle, 1),
-                     end_label="" if compact else end_label, title=title)
+    lane.span = Span(
+        x1=x1,
+        x2=x2,
+        y=middle,
+        open_ended=not lesion.removed_on,
+        arrow="" if lesion.removed_on else _arrow(x2, middle, 1),
+        end_label="" if compact else end_label,
+        title=title,
+    )
     # Label the newest sizes first, dropping older labels that would overlap.
     points = []
     last_label_left = float("inf")
@@ -735,15 +771,19 @@ def _lesion_lane(lesion, treatments, scale, today_x, y, *, compact: bool) -> Lan
         text = size if x + width / 2 + 4 <= last_label_left else ""
         if text:
             last_label_left = x - width / 2
-        points.append(Point(x=x, y=middle, label=text,
-                            title=f"{lesion.label}: {size} mm on {measurement.measured_on.isoformat()}"))
+        points.append(
+            Point(
+                x=x, y=middle, label=text, title=f"{lesion.label}: {size} mm on {measurement.measured_on.isoformat()}"
+            )
+        )
     lane.points = points[::-1]
     # ▼ below the line in a full lane (sizes are above it), pointing down at the line in a compact one.
     marker_y = middle - 5 if compact else middle + 6
     for group in treatments:
         x = scale.x(group.started_on)
-        lane.treated.append(TreatedMarker(x=x, y=marker_y, path=shape_path("down", x, marker_y, 3.5 if compact else 4),
-                                          group=group))
+        lane.treated.append(
+            TreatedMarker(x=x, y=marker_y, path=shape_path("down", x, marker_y, 3.5 if compact else 4), group=group)
+        )
     return lane
 
 
@@ -755,11 +795,25 @@ def build_timeline(patient: Patient, *, today: date, with_chart: bool = True) ->
     days = _dates_of(patient, primary)
     title = f"Timeline of {patient.name}"
     if not days:
-        return Timeline(width=WIDTH, height=60, plot_left=PLOT_LEFT, plot_right=PLOT_RIGHT, start=None, end=None,
-                        today=today, today_x=None, axis_y=0, ticks=[], lanes=[], headings=[], title=title,
-                        description="Nothing dated has been recorded yet.",
-                        chart=build_size_chart(patient) if with_chart else None,
-                        age=age, primary=primary)
+        return Timeline(
+            width=WIDTH,
+            height=60,
+            plot_left=PLOT_LEFT,
+            plot_right=PLOT_RIGHT,
+            start=None,
+            end=None,
+            today=today,
+            today_x=None,
+            axis_y=0,
+            ticks=[],
+            lanes=[],
+            headings=[],
+            title=title,
+            description="Nothing dated has been recorded yet.",
+            chart=build_size_chart(patient) if with_chart else None,
+            age=age,
+            primary=primary,
+        )
     start, end = time_range(min(days), max(max(days), today))
     scale = _Scale(start, end)
     today_x = scale.x(min(today, end))
@@ -789,8 +843,7 @@ def build_timeline(patient: Patient, *, today: date, with_chart: bool = True) ->
     compact = len(patient.current_lesions) > COMPACT_LESIONS
     lane_height = COMPACT_LESION_LANE_HEIGHT if compact else LESION_LANE_HEIGHT
     lesion_lanes = [
-        _lesion_lane(lesion, treated_by.get(lesion.pk, []), scale, today_x, y + index * lane_height,
-                     compact=compact)
+        _lesion_lane(lesion, treated_by.get(lesion.pk, []), scale, today_x, y + index * lane_height, compact=compact)
         for index, lesion in enumerate(patient.current_lesions)
     ]
     if lesion_lanes:
@@ -810,13 +863,33 @@ def build_timeline(patient: Patient, *, today: date, with_chart: bool = True) ->
         f"{len(treatment_lanes)} lanes"
         + (f" ({courses} courses of consecutive cycles drawn as one bar each)" if courses else "")
         + f", and {len(lesion_lanes)} lesions"
-        + (" (their measurements are in the size chart)" if compact
-           else " with their measurements (size in mm above each point)")
+        + (
+            " (their measurements are in the size chart)"
+            if compact
+            else " with their measurements (size in mm above each point)"
+        )
         + ". The events and lesions tables give the same information as text."
     )
     chart = build_size_chart(patient, start=start, end=end) if with_chart else None
-    return Timeline(width=WIDTH, height=axis_y + AXIS_HEIGHT, plot_left=PLOT_LEFT, plot_right=PLOT_RIGHT,
-                    start=start, end=end, today=today, today_x=today_x, axis_y=axis_y, ticks=ticks, lanes=lanes,
-                    headings=headings, title=title, description=description, chart=chart, age=age,
-                    primary=primary, compact_lesions=compact, unlabelled_bars=unlabelled,
-                    repeated_labels=repeated)
+    return Timeline(
+        width=WIDTH,
+        height=axis_y + AXIS_HEIGHT,
+        plot_left=PLOT_LEFT,
+        plot_right=PLOT_RIGHT,
+        start=start,
+        end=end,
+        today=today,
+        today_x=today_x,
+        axis_y=axis_y,
+        ticks=ticks,
+        lanes=lanes,
+        headings=headings,
+        title=title,
+        description=description,
+        chart=chart,
+        age=age,
+        primary=primary,
+        compact_lesions=compact,
+        unlabelled_bars=unlabelled,
+        repeated_labels=repeated,
+    )

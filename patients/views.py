@@ -39,9 +39,11 @@ from patients.services import (
     EditConflict,
     MrnRefused,
     mrn_check_available,
-    patient_create as patient_create_service,
     record_save,
     record_withdraw,
+)
+from patients.services import (
+    patient_create as patient_create_service,
 )
 from patients.timeline import build_timeline
 
@@ -127,6 +129,7 @@ def _show_withdrawn(request: HtmxHttpRequest) -> bool:
 
 def _attach_withdrawn(patient: Patient) -> None:
     """Load the patient's withdrawn rows, with who withdrew them, onto the patient and its lesions."""
+
     def withdrawn(model: type[Model], order: str) -> list:
         rows = model.objects.filter(patient=patient, withdrawn_at__isnull=False).select_related("withdrawn_by")
         return list(rows.order_by(order, "id"))
@@ -140,7 +143,8 @@ def _attach_withdrawn(patient: Patient) -> None:
     patient.withdrawn_labs = withdrawn(LabResult, "taken_on")
     measurements = (
         Measurement.objects.filter(lesion__patient=patient, withdrawn_at__isnull=False)
-        .select_related("withdrawn_by").order_by("measured_on", "id")
+        .select_related("withdrawn_by")
+        .order_by("measured_on", "id")
     )
     by_lesion: dict[int, list[Measurement]] = {}
     for measurement in measurements:
@@ -157,8 +161,11 @@ def _record_context(request: HtmxHttpRequest, patient: Patient) -> dict:
         _attach_withdrawn(patient)
     timeline = build_timeline(patient, today=timezone.localdate())
     return {
-        "patient": patient, "timeline": timeline, "chart": timeline.chart,
-        "editable": not patient.is_withdrawn, "show_withdrawn": show_withdrawn,
+        "patient": patient,
+        "timeline": timeline,
+        "chart": timeline.chart,
+        "editable": not patient.is_withdrawn,
+        "show_withdrawn": show_withdrawn,
     }
 
 
@@ -188,9 +195,13 @@ def patient_list(request: HtmxHttpRequest) -> HttpResponse:
     patients = Patient.objects.visible_to(request.user)
     patients = patients.withdrawn_for_review() if show_withdrawn else patients.current().for_list()
     context = {
-        "page": Paginator(patients.search(query), PATIENTS_PER_PAGE).get_page(page_number), "query": query,
-        "search_form": search_form, "import_form": import_form, "import_errors": import_errors,
-        "show_withdrawn": show_withdrawn, "may_see_withdrawn": may_see_withdrawn,
+        "page": Paginator(patients.search(query), PATIENTS_PER_PAGE).get_page(page_number),
+        "query": query,
+        "search_form": search_form,
+        "import_form": import_form,
+        "import_errors": import_errors,
+        "show_withdrawn": show_withdrawn,
+        "may_see_withdrawn": may_see_withdrawn,
     }
     template = "patients/patient_list.html"
     if request.htmx and not request.htmx.history_restore_request:
@@ -206,13 +217,19 @@ def _import_case_file(request: HttpRequest, import_form: forms.CaseFileImportFor
             raise CaseFileError(["case_file: larger than 5 MB; a case file is much smaller"])
         case = parse_case_file(upload.read())
         return case_import(
-            case=case, mrn=import_form.cleaned_data["mrn"], name=import_form.cleaned_data["name"] or None,
-            by=request.user, request=request,
+            case=case,
+            mrn=import_form.cleaned_data["mrn"],
+            name=import_form.cleaned_data["name"] or None,
+            by=request.user,
+            request=request,
         )
     except CaseFileError as error:
         # As the import_case command does: paths and messages only (a taken number is audited apart).
         AuditEvent.record(
-            by=request.user, action="patient.case_import_refused", outcome=AuditEvent.REFUSED, request=request,
+            by=request.user,
+            action="patient.case_import_refused",
+            outcome=AuditEvent.REFUSED,
+            request=request,
             detail={"errors": error.errors[:50], "error_count": len(error.errors)},
         )
         raise
@@ -257,7 +274,11 @@ def patient_history(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
     patient = _get_patient_for_user(request, public_id, withdrawn_too=True)
     page = history_page(patient, request.GET.get("page"))
     AuditEvent.record(
-        by=request.user, action="patient.history_viewed", target=patient, patient=patient, request=request,
+        by=request.user,
+        action="patient.history_viewed",
+        target=patient,
+        patient=patient,
+        request=request,
         detail={"page": page.number},
     )
     template = "patients/patient_history.html"
@@ -271,8 +292,7 @@ def patient_history(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
 def patient_export(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
     patient = _get_patient_for_user(request, public_id)
     case_file = case_export_json(patient)
-    AuditEvent.record(by=request.user, action="patient.case_exported", target=patient, patient=patient,
-                      request=request)
+    AuditEvent.record(by=request.user, action="patient.case_exported", target=patient, patient=patient, request=request)
     response = HttpResponse(case_file, content_type="application/json")
     # The file name carries the public id only: no name or hospital number leaves in it.
     response["Content-Disposition"] = f'attachment; filename="case-{patient.public_id}.json"'
@@ -310,8 +330,9 @@ def _record_form_response(request: HtmxHttpRequest, patient: Patient, kind: str,
     conflict, problem = None, ""
     if withdrawing and withdraw_form.is_valid():
         try:
-            record_withdraw(record=record, by=request.user, reason=withdraw_form.cleaned_data["reason"],
-                            request=request)
+            record_withdraw(
+                record=record, by=request.user, reason=withdraw_form.cleaned_data["reason"], request=request
+            )
         except AlreadyWithdrawn as error:
             problem = str(error)
         else:
@@ -335,9 +356,15 @@ def _record_form_response(request: HtmxHttpRequest, patient: Patient, kind: str,
             verb = "Updated" if record.version > 1 else "Added"
             return _after_change(request, patient, kind, f"{verb} the {spec.noun}.")
     context = {
-        "patient": patient, "kind": kind, "spec": spec, "record": record, "form": form,
+        "patient": patient,
+        "kind": kind,
+        "spec": spec,
+        "record": record,
+        "form": form,
         "withdraw_form": withdraw_form if record.pk and spec.withdrawable else None,
-        "conflict": conflict, "conflict_values": _values(conflict, form) if conflict else [], "problem": problem,
+        "conflict": conflict,
+        "conflict_values": _values(conflict, form) if conflict else [],
+        "problem": problem,
         "conflict_author": _author(conflict) if conflict else "",
     }
     template = "patients/record_form.html"
@@ -349,8 +376,9 @@ def _record_form_response(request: HtmxHttpRequest, patient: Patient, kind: str,
 def _save(request: HttpRequest, form: forms.RecordForm) -> None:
     """Save the form's record through the service; an event's treated lesions in the same transaction."""
     with transaction.atomic():
-        record = record_save(record=form.instance, by=request.user,
-                             expected_version=form.cleaned_data.get("version"), request=request)
+        record = record_save(
+            record=form.instance, by=request.user, expected_version=form.cleaned_data.get("version"), request=request
+        )
         if isinstance(record, Event):
             record.lesions.set(form.cleaned_data["lesions"])
 
@@ -361,8 +389,11 @@ def _conflict_form(request: HttpRequest, spec: RecordKind, patient: Patient, cur
     data["version"] = str(current.version)
     form = spec.form(data, instance=type(current).objects.get(pk=current.pk), patient=patient)
     form.is_valid()
-    form.add_error(None, "This entry was changed by someone else while you were editing it. Their values are "
-                         "shown below; your values are still in the form. Save again to apply yours.")
+    form.add_error(
+        None,
+        "This entry was changed by someone else while you were editing it. Their values are "
+        "shown below; your values are still in the form. Save again to apply yours.",
+    )
     return form
 
 

@@ -12,7 +12,6 @@ says which and why.
 """
 
 import base64
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -26,8 +25,8 @@ from boards.readiness import readiness_problems
 from guidance import facts
 from guidance.engine import DISCLAIMER
 from guidance.models import Evaluation, GuidelineRelease
-from guidance.services import EvaluationFailed, NoPublishedRelease, release_current, release_evaluate
 from guidance.record import normalise_board_inputs
+from guidance.services import EvaluationFailed, NoPublishedRelease, release_current, release_evaluate
 from patients.models import Patient, PrimaryTumour
 from patients.timeline import build_timeline, group_events
 
@@ -84,14 +83,24 @@ def _evaluated_for_print(patient, release, case: dict, *, as_of: date, now: date
     inputs = normalise_board_inputs({})
     output = release_evaluate(release, case, as_of=as_of, board_inputs=inputs)
     return Evaluation(
-        patient=patient, as_of=as_of, release=release, board_inputs=inputs, facts=case,
-        input_hash=facts.input_hash(case, as_of=as_of, board_inputs=inputs), output=output,
-        created_at=now, created_by=None,
+        patient=patient,
+        as_of=as_of,
+        release=release,
+        board_inputs=inputs,
+        facts=case,
+        input_hash=facts.input_hash(case, as_of=as_of, board_inputs=inputs),
+        output=output,
+        created_at=now,
+        created_by=None,
     )
 
 
 def printed_guidance(
-    patient: Patient, agenda_item: AgendaItem | None, *, as_of: date, now: datetime,
+    patient: Patient,
+    agenda_item: AgendaItem | None,
+    *,
+    as_of: date,
+    now: datetime,
     releases: dict[str, GuidelineRelease] | None = None,
 ) -> PrintedGuidance:
     """Return the guidance a case summary prints, without writing anything.
@@ -104,10 +113,13 @@ def printed_guidance(
     """
     if agenda_item is not None and agenda_item.evaluation_id:
         evaluation = agenda_item.evaluation
-        return PrintedGuidance(evaluation, (
-            f"The evaluation kept with this case at the meeting (evaluated "
-            f"{timezone.localtime(evaluation.created_at):%Y-%m-%d %H:%M} by {_person(evaluation.created_by)})."
-        ))
+        return PrintedGuidance(
+            evaluation,
+            (
+                f"The evaluation kept with this case at the meeting (evaluated "
+                f"{timezone.localtime(evaluation.created_at):%Y-%m-%d %H:%M} by {_person(evaluation.created_by)})."
+            ),
+        )
     case = facts.case_dict_for(patient)
     disease = facts.disease_of(case)
     if disease is None:
@@ -119,30 +131,41 @@ def printed_guidance(
         return PrintedGuidance(None, unavailable=str(error))
 
     latest = Evaluation.objects.for_patient(patient).first()
-    if latest is not None and latest.release_id == release.pk and latest.input_hash == facts.input_hash(
-        case, as_of=latest.as_of, board_inputs=latest.board_inputs
+    if (
+        latest is not None
+        and latest.release_id == release.pk
+        and latest.input_hash == facts.input_hash(case, as_of=latest.as_of, board_inputs=latest.board_inputs)
     ):
-        return PrintedGuidance(latest, (
-            f"{'Not yet kept with this case at the meeting: t' if agenda_item is not None else 'T'}he latest stored "
-            f"evaluation ({timezone.localtime(latest.created_at):%Y-%m-%d %H:%M} by {_person(latest.created_by)}); "
-            f"the record has not changed since."
-        ))
+        return PrintedGuidance(
+            latest,
+            (
+                f"{'Not yet kept with this case at the meeting: t' if agenda_item is not None else 'T'}he latest stored "
+                f"evaluation ({timezone.localtime(latest.created_at):%Y-%m-%d %H:%M} by {_person(latest.created_by)}); "
+                f"the record has not changed since."
+            ),
+        )
     if latest is None:
         why = "no evaluation is stored for this patient"
     elif latest.release_id != release.pk:
         why = f"the latest stored evaluation used release {latest.release.version}, not the published {release.version}"
     else:
-        why = (f"the record has changed since the latest stored evaluation "
-               f"({timezone.localtime(latest.created_at):%Y-%m-%d %H:%M})")
+        why = (
+            f"the record has changed since the latest stored evaluation "
+            f"({timezone.localtime(latest.created_at):%Y-%m-%d %H:%M})"
+        )
     try:
         evaluation = _evaluated_for_print(patient, release, case, as_of=as_of, now=now)
     except (EvaluationFailed, ValidationError) as error:
         message = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
         return PrintedGuidance(None, unavailable=message)
-    return PrintedGuidance(evaluation, (
-        f"Evaluated for this printout at {timezone.localtime(now):%Y-%m-%d %H:%M} as of {as_of:%Y-%m-%d} "
-        f"and not stored, because {why}. The patient's guidance page evaluates and stores it."
-    ), stored=False)
+    return PrintedGuidance(
+        evaluation,
+        (
+            f"Evaluated for this printout at {timezone.localtime(now):%Y-%m-%d %H:%M} as of {as_of:%Y-%m-%d} "
+            f"and not stored, because {why}. The patient's guidance page evaluates and stores it."
+        ),
+        stored=False,
+    )
 
 
 # Compact forms of the record for print
@@ -185,7 +208,7 @@ def _printed_lesions(patient: Patient) -> list[PrintedLesion]:
 
 def _lab_rows(patient: Patient) -> list[list]:
     labs = list(patient.current_labs)
-    return [labs[start:start + LABS_PER_ROW] for start in range(0, len(labs), LABS_PER_ROW)]
+    return [labs[start : start + LABS_PER_ROW] for start in range(0, len(labs), LABS_PER_ROW)]
 
 
 def modality_groups(evaluation: Evaluation | None) -> dict:
@@ -226,7 +249,12 @@ def drawing_image(partial: str, context: dict) -> str:
 
 
 def _case_context(
-    patient: Patient, *, agenda_item: AgendaItem | None, meeting: Meeting | None, user, now: datetime,
+    patient: Patient,
+    *,
+    agenda_item: AgendaItem | None,
+    meeting: Meeting | None,
+    user,
+    now: datetime,
     releases: dict | None = None,
 ) -> dict:
     """Return the context of one case summary for a patient loaded with `for_record()`."""
@@ -275,7 +303,8 @@ def case_summary_context(patient: Patient, *, meeting: Meeting | None = None, us
             .select_related("evaluation__release", "evaluation__created_by")
             .prefetch_related(*DECISION_DETAILS)
             .filter(patient=patient)
-            .exclude(status=AgendaItemStatus.WITHDRAWN).first()
+            .exclude(status=AgendaItemStatus.WITHDRAWN)
+            .first()
         )
     if agenda_item is not None:
         patient = agenda_item.patient
@@ -299,7 +328,9 @@ def _pack_releases(items: list[AgendaItem], releases: dict[str, GuidelineRelease
         if primary is None or primary.is_withdrawn:
             continue
         try:
-            release = releases.get(primary.disease) or releases.setdefault(primary.disease, release_current(primary.disease))
+            release = releases.get(primary.disease) or releases.setdefault(
+                primary.disease, release_current(primary.disease)
+            )
         except NoPublishedRelease:
             continue
         labels.add(f"{release.disease.upper()} {release.version}")
@@ -328,8 +359,7 @@ def meeting_pack_context(meeting: Meeting, *, user, now: datetime) -> dict:
 
     def cases():
         for index, item in enumerate(printed_items, start=1):
-            case = _case_context(item.patient, agenda_item=item, meeting=meeting, user=user, now=now,
-                                 releases=releases)
+            case = _case_context(item.patient, agenda_item=item, meeting=meeting, user=user, now=now, releases=releases)
             case["case_number"] = index
             case["case_count"] = len(printed_items)
             yield case

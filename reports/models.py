@@ -1,6 +1,7 @@
 """Stored PDF exports: who asked for which document when, how far rendering got, and the file."""
 
 import uuid
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -26,12 +27,8 @@ class PdfExport(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    meeting = models.ForeignKey(
-        "boards.Meeting", models.PROTECT, null=True, blank=True, related_name="pdf_exports"
-    )
-    patient = models.ForeignKey(
-        "patients.Patient", models.PROTECT, null=True, blank=True, related_name="pdf_exports"
-    )
+    meeting = models.ForeignKey("boards.Meeting", models.PROTECT, null=True, blank=True, related_name="pdf_exports")
+    patient = models.ForeignKey("patients.Patient", models.PROTECT, null=True, blank=True, related_name="pdf_exports")
     # Every patient the rendered file names (cover, case summaries, outcomes), so that each download is
     # audited against each of them.
     patients = models.ManyToManyField("patients.Patient", blank=True, related_name="+")

@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 from urllib import request
+from urllib.parse import unquote, urlparse
 from urllib.request import url2pathname
 
 from django.conf import settings
@@ -183,7 +183,8 @@ def _render_pool(processes: int) -> ProcessPoolExecutor:
                 _pool.shutdown(wait=False, cancel_futures=True)
             # Spawned, not forked: a fork would copy this process's threads, database connections and locks.
             _pool = ProcessPoolExecutor(
-                max_workers=processes, mp_context=multiprocessing.get_context("spawn"),
+                max_workers=processes,
+                mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_render_process,
                 initargs=(str(stylesheet), [str(root) for root in static_roots()]),
             )
@@ -261,8 +262,12 @@ def _parts_in_parallel(htmls: Iterable[str], processes: int, on_part_done: Calla
 
 
 def render_pdf_parts(
-    parts: Iterable[tuple[str, dict]], *, request_user, on_part_done: Callable[[int], None] | None = None,
-    part_count: int | None = None, processes: int | None = None,
+    parts: Iterable[tuple[str, dict]],
+    *,
+    request_user,
+    on_part_done: Callable[[int], None] | None = None,
+    part_count: int | None = None,
+    processes: int | None = None,
 ) -> bytes:
     """Render several templates as parts of one PDF; each part is laid out alone and numbers its own pages.
 

@@ -36,9 +36,16 @@ def case_summary_print(*, patient: Patient, meeting: Meeting | None, by, request
     context = documents.case_summary_context(patient, meeting=meeting, user=by, now=now)
     pdf = render_pdf("pdf/case_summary.html", context, request_user=by)
     AuditEvent.record(
-        by=by, action="pdf.printed", target=meeting, patient=patient, request=request,
-        detail={"kind": PdfExport.Kind.CASE_SUMMARY, "meeting": str(meeting.public_id) if meeting else "",
-                "guidance": context["guidance"].audit_detail()},
+        by=by,
+        action="pdf.printed",
+        target=meeting,
+        patient=patient,
+        request=request,
+        detail={
+            "kind": PdfExport.Kind.CASE_SUMMARY,
+            "meeting": str(meeting.public_id) if meeting else "",
+            "guidance": context["guidance"].audit_detail(),
+        },
     )
     return pdf
 
@@ -107,9 +114,7 @@ def pdf_export_create(*, kind: str, meeting: Meeting, by, request=None) -> PdfEx
     agenda_items = meeting.agenda_items.all()
     if kind == PdfExport.Kind.MEETING_PACK:
         agenda_items = agenda_items.exclude(status=AgendaItemStatus.WITHDRAWN)
-    export = PdfExport.objects.create(
-        kind=kind, meeting=meeting, requested_by=by, progress_total=agenda_items.count()
-    )
+    export = PdfExport.objects.create(kind=kind, meeting=meeting, requested_by=by, progress_total=agenda_items.count())
     AuditEvent.record(by=by, action="pdf.requested", target=export, request=request, detail={"kind": kind})
     return export
 
@@ -121,9 +126,7 @@ def pdf_export_render(*, export_id: int) -> PdfExport:
 
     def progress(stage: str, done: int, total: int) -> None:
         # Saved at once (autocommit) so the export page can poll it while rendering goes on.
-        PdfExport.objects.filter(pk=export.pk).update(
-            progress_stage=stage, progress_done=done, progress_total=total
-        )
+        PdfExport.objects.filter(pk=export.pk).update(progress_stage=stage, progress_done=done, progress_total=total)
 
     try:
         pdf = meeting_document_print(
@@ -132,7 +135,8 @@ def pdf_export_render(*, export_id: int) -> PdfExport:
     except Exception as error:
         logger.exception("PDF export %s failed", export.public_id)
         PdfExport.objects.filter(pk=export.pk).update(
-            status=PdfExport.Status.FAILED, error=f"{type(error).__name__}: {error}"[:2000],
+            status=PdfExport.Status.FAILED,
+            error=f"{type(error).__name__}: {error}"[:2000],
             finished_at=timezone.now(),
         )
         raise
@@ -154,6 +158,10 @@ def pdf_export_record_download(*, export: PdfExport, by, request=None) -> None:
     if export.patient_id and export.patient not in patients:
         patients.append(export.patient)
     _audit_per_patient(
-        by=by, action="pdf.downloaded", target=export, request=request, patients=patients,
+        by=by,
+        action="pdf.downloaded",
+        target=export,
+        request=request,
+        patients=patients,
         detail={"kind": export.kind, "meeting": str(export.meeting.public_id) if export.meeting_id else ""},
     )

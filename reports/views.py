@@ -97,6 +97,8 @@ def export_download(request: HttpRequest, public_id: UUID) -> HttpResponse:
         return redirect(export)
     services.pdf_export_record_download(export=export, by=request.user, request=request)
     return FileResponse(
-        export.file.open("rb"), as_attachment=True, filename=export.download_filename,
+        export.file.open("rb"),
+        as_attachment=True,
+        filename=export.download_filename,
         content_type="application/pdf",
     )

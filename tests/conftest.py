@@ -30,7 +30,9 @@ def user(db):
     """A clinician who coordinates a board, so may open any patient (access itself is tested apart)."""
     clinician = UserFactory(username="clinician")
     BoardMembershipFactory(
-        board=BoardFactory(name="Test board"), user=clinician, role=Role.COORDINATOR,
+        board=BoardFactory(name="Test board"),
+        user=clinician,
+        role=Role.COORDINATOR,
         specialty=Specialty.MEDICAL_ONCOLOGY,
     )
     return clinician

@@ -13,8 +13,14 @@ from tests.factories import LesionFactory, MeasurementFactory, PatientFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 COUNTED_TABLES = (
-    "patients_patient", "patients_lesion", "patients_measurement", "boards_meeting", "boards_agendaitem",
-    "boards_decision", "audit_auditevent", "auth_user",
+    "patients_patient",
+    "patients_lesion",
+    "patients_measurement",
+    "boards_meeting",
+    "boards_agendaitem",
+    "boards_decision",
+    "audit_auditevent",
+    "auth_user",
 )
 
 pytestmark = [
@@ -57,18 +63,32 @@ def test_restored_backup_has_the_same_patients_decisions_and_audit_records(tmp_p
         admin.execute(f'DROP DATABASE IF EXISTS "{restored_name}"')
         admin.execute(f'CREATE DATABASE "{restored_name}"')
     try:
-        subprocess.run(["bash", "scripts/backup.sh", str(dump)], cwd=ROOT, check=True,
-                       env={"PATH": "/usr/bin:/bin", "DATABASE_URL": source}, capture_output=True)
-        subprocess.run(["bash", "scripts/restore.sh", str(dump)], cwd=ROOT, check=True,
-                       env={"PATH": "/usr/bin:/bin", "DATABASE_URL": _url(restored_name)}, capture_output=True)
+        subprocess.run(
+            ["bash", "scripts/backup.sh", str(dump)],
+            cwd=ROOT,
+            check=True,
+            env={"PATH": "/usr/bin:/bin", "DATABASE_URL": source},
+            capture_output=True,
+        )
+        subprocess.run(
+            ["bash", "scripts/restore.sh", str(dump)],
+            cwd=ROOT,
+            check=True,
+            env={"PATH": "/usr/bin:/bin", "DATABASE_URL": _url(restored_name)},
+            capture_output=True,
+        )
 
         assert _counts(_url(restored_name)) == _counts(source)
         assert _counts(source)["boards_decision"] == 1
         assert _mrns(_url(restored_name)) == ["BK-1", "BK-2"]
         assert _decisions(_url(restored_name)) == _decisions(source)
-        refused = subprocess.run(["bash", "scripts/restore.sh", str(dump)], cwd=ROOT,
-                                 env={"PATH": "/usr/bin:/bin", "DATABASE_URL": _url(restored_name)},
-                                 capture_output=True, text=True)
+        refused = subprocess.run(
+            ["bash", "scripts/restore.sh", str(dump)],
+            cwd=ROOT,
+            env={"PATH": "/usr/bin:/bin", "DATABASE_URL": _url(restored_name)},
+            capture_output=True,
+            text=True,
+        )
         assert refused.returncode == 1
         assert "empty database" in refused.stderr
     finally:

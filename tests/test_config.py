@@ -20,8 +20,12 @@ ROOT = Path(__file__).resolve().parent.parent
         (
             "postgres://board:s%40cret@db.example:5433/oligoboard",
             {
-                "ENGINE": "django.db.backends.postgresql", "NAME": "oligoboard", "USER": "board",
-                "PASSWORD": "s@cret", "HOST": "db.example", "PORT": "5433",
+                "ENGINE": "django.db.backends.postgresql",
+                "NAME": "oligoboard",
+                "USER": "board",
+                "PASSWORD": "s@cret",
+                "HOST": "db.example",
+                "PORT": "5433",
             },
         ),
         (
@@ -56,19 +60,31 @@ def test_parse_database_url_refuses_unknown_scheme():
 
 
 def _run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean_env = {key: value for key, value in os.environ.items() if key not in ("DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    clean_env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
     clean_env.pop("DJANGO_SETTINGS_MODULE", None)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean_env, **env},
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean_env, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 def test_deploy_check_passes_with_production_settings():
     result = _run_manage(
-        "check", "--deploy", "--fail-level", "WARNING",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
         SECRET_KEY="a-production-secret-key-that-is-long-and-random-enough-0123456789",
-        ALLOWED_HOSTS="oligoboard.example.org", DATABASE_URL="sqlite:///:memory:",
+        ALLOWED_HOSTS="oligoboard.example.org",
+        DATABASE_URL="sqlite:///:memory:",
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -170,9 +186,12 @@ def test_compose_healthcheck_passes_against_production_settings_over_plain_http(
     assert "/healthz/" in healthcheck
 
     result = _run_python(
-        HEALTHCHECK_RUN, HEALTHCHECK=healthcheck, DJANGO_SETTINGS_MODULE="config.settings",
+        HEALTHCHECK_RUN,
+        HEALTHCHECK=healthcheck,
+        DJANGO_SETTINGS_MODULE="config.settings",
         SECRET_KEY="a-production-secret-key-that-is-long-and-random-enough-0123456789",
-        ALLOWED_HOSTS="oligoboard.example.org,.example.org", DATABASE_URL="sqlite:///:memory:",
+        ALLOWED_HOSTS="oligoboard.example.org,.example.org",
+        DATABASE_URL="sqlite:///:memory:",
         BEHIND_TLS_PROXY="true",
     )
 
@@ -182,10 +201,19 @@ def test_compose_healthcheck_passes_against_production_settings_over_plain_http(
 
 
 def _run_python(code: str, **env: str) -> subprocess.CompletedProcess:
-    clean_env = {key: value for key, value in os.environ.items() if key not in ("DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    clean_env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
     clean_env.pop("DJANGO_SETTINGS_MODULE", None)
     return subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env={**clean_env, **env}, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean_env, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -215,7 +243,11 @@ def test_the_app_server_freezes_start_up_and_collects_young_objects_less_often()
     )
     clean_env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
     result = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**clean_env, "DJANGO_SETTINGS_MODULE": "config.test_settings"},
     )
 

@@ -24,9 +24,15 @@ from patients.views import RECORD_KINDS
 DJANGO = "django.forms.renderers.DjangoTemplates"
 OURS = "config.form_renderer.FormRenderer"
 
-CHOICES = [("", "Choose…"), ("a", "Alpha & <b>"), (1, 1), (Decimal("2.5"), "Two and a half"),
-           ("Group 'one'", [("g1", "G one"), ("g2", mark_safe("<em>G two</em>"))]), ("lazy", gettext_lazy("Lazy"))]
-TRICKY = 'Say "hi" & <script>\'x\'</script>'
+CHOICES = [
+    ("", "Choose…"),
+    ("a", "Alpha & <b>"),
+    (1, 1),
+    (Decimal("2.5"), "Two and a half"),
+    ("Group 'one'", [("g1", "G one"), ("g2", mark_safe("<em>G two</em>"))]),
+    ("lazy", gettext_lazy("Lazy")),
+]
+TRICKY = "Say \"hi\" & <script>'x'</script>"
 
 WIDGETS = [
     (forms.TextInput(), "text", TRICKY, None),
@@ -69,7 +75,9 @@ class _CustomOption(forms.RadioSelect):
     option_template_name = "django/forms/widgets/select_option.html"
 
 
-@pytest.mark.parametrize(("widget", "name", "value", "attrs"), [*WIDGETS, (_CustomOption(choices=CHOICES), "o", "a", None)])
+@pytest.mark.parametrize(
+    ("widget", "name", "value", "attrs"), [*WIDGETS, (_CustomOption(choices=CHOICES), "o", "a", None)]
+)
 def test_widget_html_is_django_templates_html(widget, name, value, attrs):
     ours = widget.render(name, value, attrs=attrs, renderer=FormRenderer())
     assert ours == widget.render(name, value, attrs=attrs, renderer=DjangoTemplates())
@@ -93,9 +101,13 @@ class KitchenSinkForm(forms.Form):
 
 def _rendered(form_factory) -> list[str]:
     form = form_factory()
-    return [form.as_div(), form.as_p(), str(form.non_field_errors()),
-            *(str(form[name].as_field_group()) for name in form.fields),
-            *(form[name].label_tag() + form[name].legend_tag() for name in form.fields)]
+    return [
+        form.as_div(),
+        form.as_p(),
+        str(form.non_field_errors()),
+        *(str(form[name].as_field_group()) for name in form.fields),
+        *(form[name].label_tag() + form[name].legend_tag() for name in form.fields),
+    ]
 
 
 @pytest.mark.parametrize("data", [None, {}, {"name": "x" * 30, "count": "0", "choice": "zz", "many": ["a", "q"]}])
@@ -145,10 +157,16 @@ def test_pages_with_forms_are_the_same_with_either_renderer(client, loaded):
         ("get", f"/patients/{patient.public_id}/lesion/{lesion.public_id}/", {}),
         ("get", f"/patients/{patient.public_id}/patient/{patient.public_id}/", {}),
         ("get", f"/patients/{patient.public_id}/primary/{patient.primary.public_id}/", {}),
-        *(("get", f"/patients/{patient.public_id}/{kind}/new/", {})
-          for kind in RECORD_KINDS if kind not in ("patient", "primary")),
-        *(("post", f"/patients/{patient.public_id}/{kind}/new/", {"data": {"version": "0"}})
-          for kind in RECORD_KINDS if kind not in ("patient", "primary")),
+        *(
+            ("get", f"/patients/{patient.public_id}/{kind}/new/", {})
+            for kind in RECORD_KINDS
+            if kind not in ("patient", "primary")
+        ),
+        *(
+            ("post", f"/patients/{patient.public_id}/{kind}/new/", {"data": {"version": "0"}})
+            for kind in RECORD_KINDS
+            if kind not in ("patient", "primary")
+        ),
     ]
     # The first view of a page may store its evaluation or renew the session; then both renderers see the same.
     for method, url, kwargs in pages:

@@ -18,9 +18,7 @@ def nurse(db):
 
 
 def _log_in(client, password, address="10.0.0.1"):
-    return client.post(
-        "/accounts/login/", {"username": "nurse", "password": password}, REMOTE_ADDR=address
-    )
+    return client.post("/accounts/login/", {"username": "nurse", "password": password}, REMOTE_ADDR=address)
 
 
 def test_login_with_right_password_opens_the_patient_list(client, nurse):
@@ -84,7 +82,9 @@ def test_session_ends_after_the_absolute_maximum_however_active(client, nurse, s
     client.force_login(nurse)
     assert client.get("/patients/").status_code == 200
     session = client.session
-    session[AbsoluteSessionLimitMiddleware.SESSION_KEY] = time.time() - settings.SESSION_ABSOLUTE_MAX_AGE.total_seconds() - 1
+    session[AbsoluteSessionLimitMiddleware.SESSION_KEY] = (
+        time.time() - settings.SESSION_ABSOLUTE_MAX_AGE.total_seconds() - 1
+    )
     session.save()
 
     response = client.get("/patients/")
@@ -151,13 +151,25 @@ def test_behind_the_proxy_a_lockout_holds_only_the_attackers_address(client, nur
     """Every request comes from the proxy's address; the throttle counts the forwarded client instead."""
     proxy = "10.0.0.254"
     for _ in range(3):
-        client.post("/accounts/login/", {"username": "nurse", "password": "wrong"},
-                    REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="203.0.113.9")
+        client.post(
+            "/accounts/login/",
+            {"username": "nurse", "password": "wrong"},
+            REMOTE_ADDR=proxy,
+            HTTP_X_FORWARDED_FOR="203.0.113.9",
+        )
 
-    attacker = client.post("/accounts/login/", {"username": "nurse", "password": PASSWORD},
-                           REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="203.0.113.9")
-    colleague = client.post("/accounts/login/", {"username": "nurse", "password": PASSWORD},
-                            REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="198.51.100.20")
+    attacker = client.post(
+        "/accounts/login/",
+        {"username": "nurse", "password": PASSWORD},
+        REMOTE_ADDR=proxy,
+        HTTP_X_FORWARDED_FOR="203.0.113.9",
+    )
+    colleague = client.post(
+        "/accounts/login/",
+        {"username": "nurse", "password": PASSWORD},
+        REMOTE_ADDR=proxy,
+        HTTP_X_FORWARDED_FOR="198.51.100.20",
+    )
 
     assert attacker.status_code == 429
     assert colleague.status_code == 302
@@ -169,12 +181,18 @@ def test_login_form_survives_hostile_input(client, nurse):
 
     from tests.security.fuzz import assert_escaped, assert_no_server_error, hostile_text
 
-    @given(username=st.one_of(hostile_text(), st.just("nurse")), password=hostile_text(),
-           next_url=st.one_of(hostile_text(), st.just("https://evil.example/")), address=st.sampled_from(
-               ["10.0.0.1", "10.0.0.2", "10.0.0.3"]))
+    @given(
+        username=st.one_of(hostile_text(), st.just("nurse")),
+        password=hostile_text(),
+        next_url=st.one_of(hostile_text(), st.just("https://evil.example/")),
+        address=st.sampled_from(["10.0.0.1", "10.0.0.2", "10.0.0.3"]),
+    )
     def check(username, password, next_url, address):
-        response = client.post(f"/accounts/login/?next={quote(next_url)}", {"username": username, "password": password},
-                               REMOTE_ADDR=address)
+        response = client.post(
+            f"/accounts/login/?next={quote(next_url)}",
+            {"username": username, "password": password},
+            REMOTE_ADDR=address,
+        )
 
         assert_no_server_error(response)
         assert_escaped(response.content)

@@ -172,8 +172,11 @@ def meeting_detail(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
     if partial.startswith("_meeting.html"):
         context = {"meeting": meeting, **attendance_context(meeting, membership, **forms)}
     elif partial.endswith("#patient-results"):
-        context = {"meeting": meeting, "add_form": AgendaItemAddForm(board=meeting.board),
-                   **_search_context(request, meeting, membership)}
+        context = {
+            "meeting": meeting,
+            "add_form": AgendaItemAddForm(board=meeting.board),
+            **_search_context(request, meeting, membership),
+        }
     else:
         context = _meeting_context(request, meeting, membership, **forms)
     context["action_error"] = forms.get("action_error")
@@ -214,13 +217,19 @@ def _update_case(request: HttpRequest, meeting: Meeting) -> dict | None:
     presenter = form.cleaned_data["presenter"]
     try:
         services.agenda_item_update(
-            agenda_item=agenda_item, question=form.cleaned_data["question"], presenter=presenter,
-            expected_version=form.cleaned_data["version"], by=request.user,
+            agenda_item=agenda_item,
+            question=form.cleaned_data["question"],
+            presenter=presenter,
+            expected_version=form.cleaned_data["version"],
+            by=request.user,
         )
     except EditConflict as conflict:
         theirs = conflict.current
-        mine = {"question": form.cleaned_data["question"], "presenter_id": presenter.pk if presenter else None,
-                "version": theirs.version}
+        mine = {
+            "question": form.cleaned_data["question"],
+            "presenter_id": presenter.pk if presenter else None,
+            "version": theirs.version,
+        }
         return {"item_conflicts": {agenda_item.pk: {"theirs": theirs, "mine": mine}}}
     except ValidationError as error:
         form_errors(form, error)
@@ -232,7 +241,9 @@ def _move_case(request: HttpRequest, meeting: Meeting) -> None:
     direction = request.POST.get("direction")
     if direction not in ("up", "down"):
         raise Http404("Unknown direction.")
-    services.agenda_item_move(agenda_item=_agenda_item_from_post(request, meeting), direction=direction, by=request.user)
+    services.agenda_item_move(
+        agenda_item=_agenda_item_from_post(request, meeting), direction=direction, by=request.user
+    )
 
 
 def _set_case_aside(request: HttpRequest, meeting: Meeting) -> dict | None:
@@ -259,7 +270,9 @@ def _arrive(request: HttpRequest, meeting: Meeting) -> dict | None:
         specialty = form.cleaned_data["specialty"] or meeting.board.memberships.get(user=user).specialty
         arrived_at = _on_meeting_day(meeting, form.cleaned_data["arrived_at"])
         try:
-            services.attendance_record(meeting=meeting, user=user, specialty=specialty, arrived_at=arrived_at, by=request.user)
+            services.attendance_record(
+                meeting=meeting, user=user, specialty=specialty, arrived_at=arrived_at, by=request.user
+            )
             return None
         except ValidationError as error:
             form_errors(form, error)
@@ -291,8 +304,10 @@ def _correct_attendance(request: HttpRequest, meeting: Meeting) -> dict | None:
     if form.is_valid():
         try:
             services.attendance_update(
-                attendance=attendance, arrived_at=_on_meeting_day(meeting, form.cleaned_data["arrived_at"]),
-                left_at=_on_meeting_day(meeting, form.cleaned_data["left_at"]), by=request.user,
+                attendance=attendance,
+                arrived_at=_on_meeting_day(meeting, form.cleaned_data["arrived_at"]),
+                left_at=_on_meeting_day(meeting, form.cleaned_data["left_at"]),
+                by=request.user,
             )
             return None
         except ValidationError as error:
@@ -330,18 +345,33 @@ def _close(request: HttpRequest, meeting: Meeting) -> dict | None:
 
 
 _MEETING_ACTIONS = {
-    "search": _search, "add": _add_case, "update": _update_case, "move": _move_case, "defer": _set_case_aside,
-    "withdraw": _set_case_aside, "arrive": _arrive, "leave": _leave, "correct-attendance": _correct_attendance,
-    "withdraw-attendance": _withdraw_attendance, "start": _start, "close": _close, "close-deferring": _close,
+    "search": _search,
+    "add": _add_case,
+    "update": _update_case,
+    "move": _move_case,
+    "defer": _set_case_aside,
+    "withdraw": _set_case_aside,
+    "arrive": _arrive,
+    "leave": _leave,
+    "correct-attendance": _correct_attendance,
+    "withdraw-attendance": _withdraw_attendance,
+    "start": _start,
+    "close": _close,
+    "close-deferring": _close,
 }
 _ATTENDANCE_ACTIONS = {"arrive", "leave", "correct-attendance", "withdraw-attendance"}
 # The fragment an htmx request gets back; None: the whole page changes (refresh, or the actions block on errors).
 _MEETING_ACTION_PARTIALS = {
     "search": "meeting_detail.html#patient-results",
-    "add": "meeting_detail.html#agenda-section", "update": "meeting_detail.html#agenda",
-    "move": "meeting_detail.html#agenda", "defer": "meeting_detail.html#agenda",
-    "withdraw": "meeting_detail.html#agenda", **dict.fromkeys(_ATTENDANCE_ACTIONS, "_meeting.html#attendance"),
-    "start": None, "close": None, "close-deferring": None,
+    "add": "meeting_detail.html#agenda-section",
+    "update": "meeting_detail.html#agenda",
+    "move": "meeting_detail.html#agenda",
+    "defer": "meeting_detail.html#agenda",
+    "withdraw": "meeting_detail.html#agenda",
+    **dict.fromkeys(_ATTENDANCE_ACTIONS, "_meeting.html#attendance"),
+    "start": None,
+    "close": None,
+    "close-deferring": None,
 }
 
 

@@ -31,6 +31,7 @@ from guidance.models import Evaluation
 from patients.services import EditConflict
 from patients.timeline import build_timeline
 
+
 def _review_agenda_item(meeting: Meeting, position: int) -> AgendaItem:
     agenda_item = AgendaItem.objects.for_review(meeting, position).first()
     if agenda_item is None:
@@ -117,8 +118,11 @@ def meeting_review(request: HtmxHttpRequest, public_id: UUID, position: int) -> 
         # One row for the case and the guidance shown with it (the evaluation kept with the case).
         evaluation = context["evaluation"]
         AuditEvent.record(
-            by=request.user, action="agenda_item.reviewed", target=context["agenda_item"],
-            patient=context["patient"], request=request,
+            by=request.user,
+            action="agenda_item.reviewed",
+            target=context["agenda_item"],
+            patient=context["patient"],
+            request=request,
             detail={"evaluation": str(evaluation.public_id)} if evaluation is not None else {},
         )
     return render(request, "boards/meeting_review.html", context)
@@ -131,8 +135,12 @@ def _review_guidance(request: HtmxHttpRequest, meeting: Meeting, position: int) 
     data = request.POST.copy()
     # In the meeting the guidance is as of the meeting day, whatever the form says.
     data["as_of"] = guidance_as_of(agenda_item).isoformat()
-    context = {"agenda_item": agenda_item, "patient": agenda_item.patient, "meeting": meeting,
-               **guidance_context(request, agenda_item, membership, form=BoardInputsForm(data))}
+    context = {
+        "agenda_item": agenda_item,
+        "patient": agenda_item.patient,
+        "meeting": meeting,
+        **guidance_context(request, agenda_item, membership, form=BoardInputsForm(data)),
+    }
     if not wants_fragment(request):
         if context["guidance_problem"]:
             messages.error(request, context["guidance_problem"])
@@ -154,7 +162,9 @@ def _review_action(request: HttpRequest, meeting: Meeting, position: int) -> dic
                 return {"form": form}
             try:
                 services.decision_record(
-                    agenda_item=agenda_item, by=request.user, expected_version=form.cleaned_data["version"],
+                    agenda_item=agenda_item,
+                    by=request.user,
+                    expected_version=form.cleaned_data["version"],
                     **form.decision_fields(),
                 )
             except EditConflict as conflict:
@@ -166,11 +176,15 @@ def _review_action(request: HttpRequest, meeting: Meeting, position: int) -> dic
         if action == "sign" and decision is not None:
             try:
                 services.decision_sign(
-                    decision=decision, by=request.user, expected_version=_int(request.POST.get("version")),
+                    decision=decision,
+                    by=request.user,
+                    expected_version=_int(request.POST.get("version")),
                     expected_evaluation=_posted_evaluation(request, agenda_item),
                 )
             except EditConflict:
-                return {"action_error": "The decision changed after you loaded it; read the current version, then sign."}
+                return {
+                    "action_error": "The decision changed after you loaded it; read the current version, then sign."
+                }
             return {"saved_message": "Decision signed and locked."}
         if action == "amend" and decision is not None:
             form = DecisionForm(request.POST, lesions=lesions)

@@ -129,7 +129,9 @@ def test_audit_records_the_client_address_from_the_trusted_proxy_only(
     settings.TRUSTED_PROXY_COUNT = proxies
     request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
 
-    event = AuditEvent.record(by=audit_event.user, action="patient.viewed", patient=audit_event.patient, request=request)
+    event = AuditEvent.record(
+        by=audit_event.user, action="patient.viewed", patient=audit_event.patient, request=request
+    )
 
     assert event.ip_address == expected
 
@@ -153,7 +155,12 @@ def test_patient_rows_seen_in_the_admin_are_audited(client, audit_event, adminis
 
     assert (listing.status_code, row.status_code, lesion_row.status_code, history.status_code) == (200, 200, 200, 200)
     listed = AuditEvent.objects.get(action="admin.clinical_listed", user=administrator)
-    assert listed.detail == {"model": "patients.patient", "search": "A-77", "shown": [str(patient.public_id)], "count": 1}
+    assert listed.detail == {
+        "model": "patients.patient",
+        "search": "A-77",
+        "shown": [str(patient.public_id)],
+        "count": 1,
+    }
     viewed = AuditEvent.objects.get(action="patient.admin_viewed", user=administrator)
     assert (viewed.patient, viewed.target_public_id) == (patient, str(patient.public_id))
     assert AuditEvent.objects.get(action="lesion.admin_viewed", user=administrator).patient == patient
@@ -191,9 +198,7 @@ def test_audit_export_needs_the_export_permission(client, audit_event):
 def test_administrators_group_may_search_and_export_the_audit_trail(client, audit_event, administrator):
     client.force_login(administrator)
 
-    response = client.post(
-        "/admin/audit/auditevent/", {"action": "export_csv", "_selected_action": [audit_event.pk]}
-    )
+    response = client.post("/admin/audit/auditevent/", {"action": "export_csv", "_selected_action": [audit_event.pk]})
 
     assert response["Content-Type"].startswith("text/csv")
     assert "A-77" in response.content.decode()

@@ -9,9 +9,7 @@ from tests.factories import UserFactory
 
 @pytest.fixture
 def board(db):
-    return BoardFactory(
-        name="Endocrine tumours", required_specialties=["medical_oncology", "surgery", "radiology"]
-    )
+    return BoardFactory(name="Endocrine tumours", required_specialties=["medical_oncology", "surgery", "radiology"])
 
 
 @pytest.fixture

@@ -34,11 +34,17 @@ def test_board_admin_sets_quorum_rule_with_checkboxes_and_audits(client, admin_u
     response = client.post(
         admin_url("board", "add"),
         {
-            "name": "Sarcoma", "disease_focus": "mixed", "description": "",
+            "name": "Sarcoma",
+            "disease_focus": "mixed",
+            "description": "",
             "required_specialties": ["surgery", "pathology"],
-            "imaging_max_age_days": "42", "ecog_max_age_days": "90", "cea_max_age_days": "",
-            "requires_ki67": "on", "requires_primary_pathology": "on",
-            "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0",
+            "imaging_max_age_days": "42",
+            "ecog_max_age_days": "90",
+            "cea_max_age_days": "",
+            "requires_ki67": "on",
+            "requires_primary_pathology": "on",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
         },
     )
 
@@ -125,7 +131,9 @@ def test_agenda_item_admin_add_lists_the_case_through_the_service(client, meetin
     assert response.status_code == 302, response.content.decode()[:3000]
     agenda_item = AgendaItem.objects.get()
     assert (agenda_item.added_by, agenda_item.position, agenda_item.readiness_problems_at_listing) == (
-        staff_coordinator, 1, 3,
+        staff_coordinator,
+        1,
+        3,
     )
     assert AuditEvent.objects.filter(action="agenda_item.added").exists()
 
@@ -137,7 +145,8 @@ def test_agenda_item_admin_change_respects_closed_meeting(client, meeting, staff
     client.force_login(staff_coordinator)
 
     response = client.post(
-        admin_url("agendaitem", "change", agenda_item.pk), {"question": "After?", "presenter": "", "expected_version": "1"}
+        admin_url("agendaitem", "change", agenda_item.pk),
+        {"question": "After?", "presenter": "", "expected_version": "1"},
     )
 
     assert response.status_code == 200
@@ -150,8 +159,14 @@ def test_agenda_item_admin_change_with_an_old_version_is_a_conflict(client, meet
     agenda_item = AgendaItemFactory(meeting=meeting, position=1, question="Before?", version=3)
     client.force_login(staff_coordinator)
 
-    stale = client.post(admin_url("agendaitem", "change", agenda_item.pk), {"question": "Mine?", "presenter": "", "expected_version": "2"})
-    fresh = client.post(admin_url("agendaitem", "change", agenda_item.pk), {"question": "Mine?", "presenter": "", "expected_version": "3"})
+    stale = client.post(
+        admin_url("agendaitem", "change", agenda_item.pk),
+        {"question": "Mine?", "presenter": "", "expected_version": "2"},
+    )
+    fresh = client.post(
+        admin_url("agendaitem", "change", agenda_item.pk),
+        {"question": "Mine?", "presenter": "", "expected_version": "3"},
+    )
 
     assert "Someone else changed this row meanwhile (now version 3)" in stale.content.decode()
     assert fresh.status_code == 302
@@ -164,8 +179,15 @@ def test_attendance_admin_add_and_change_go_through_the_services(client, running
 
     added = client.post(
         admin_url("attendance", "add"),
-        {"meeting": running_meeting.pk, "user": surgeon.pk, "specialty": "surgery",
-         "arrived_at_0": "2024-05-14", "arrived_at_1": "18:10", "left_at_0": "", "left_at_1": ""},
+        {
+            "meeting": running_meeting.pk,
+            "user": surgeon.pk,
+            "specialty": "surgery",
+            "arrived_at_0": "2024-05-14",
+            "arrived_at_1": "18:10",
+            "left_at_0": "",
+            "left_at_1": "",
+        },
     )
     attendance = Attendance.objects.get()
     changed = client.post(
@@ -202,8 +224,12 @@ def test_decision_and_followup_admin_are_read_only(client, admin_user, meeting, 
     decision = DecisionFactory(
         agenda_item=AgendaItemFactory(meeting=meeting, position=1), signed_at=meeting.starts_at, signed_by=chair
     )
-    row = decision if model == "decision" else FollowUp.objects.create(
-        decision=decision, status="implemented", recorded_on=dt.date(2024, 6, 1), recorded_by=chair
+    row = (
+        decision
+        if model == "decision"
+        else FollowUp.objects.create(
+            decision=decision, status="implemented", recorded_on=dt.date(2024, 6, 1), recorded_by=chair
+        )
     )
     client.force_login(admin_user)
 

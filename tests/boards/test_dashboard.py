@@ -18,11 +18,17 @@ def _row(meeting):
 def test_meeting_row_counts_the_departure_of_the_latest_addendum(running_meeting, chair):
     corrected = AgendaItemFactory(meeting=running_meeting, position=1)
     original = DecisionFactory(agenda_item=corrected, **_signed(running_meeting, chair))
-    DecisionFactory(agenda_item=corrected, amends=original, departs_from_guidance=True,
-                    departure_reason="Patient declines surgery", **_signed(running_meeting, chair, 10))
+    DecisionFactory(
+        agenda_item=corrected,
+        amends=original,
+        departs_from_guidance=True,
+        departure_reason="Patient declines surgery",
+        **_signed(running_meeting, chair, 10),
+    )
     departing = AgendaItemFactory(meeting=running_meeting, position=2)
-    first = DecisionFactory(agenda_item=departing, departs_from_guidance=True, departure_reason="Frailty",
-                            **_signed(running_meeting, chair))
+    first = DecisionFactory(
+        agenda_item=departing, departs_from_guidance=True, departure_reason="Frailty", **_signed(running_meeting, chair)
+    )
     DecisionFactory(agenda_item=departing, amends=first, **_signed(running_meeting, chair, 5))
 
     row = _row(running_meeting)

@@ -9,7 +9,10 @@ TODAY = dt.date(2024, 5, 10)
 
 
 def demo_users():
-    return {key: UserFactory(username=key) for key in ("coordinator", "oncologist", "surgeon", "chair", "editor", "outsider")}
+    return {
+        key: UserFactory(username=key)
+        for key in ("coordinator", "oncologist", "surgeon", "chair", "editor", "outsider")
+    }
 
 
 def test_create_demo_boards_lists_patients_by_disease_and_is_idempotent(db):

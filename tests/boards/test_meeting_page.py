@@ -49,9 +49,7 @@ def test_meeting_detail_search_fragment_keeps_query_for_the_add_form(as_user, me
     patient = PatientFactory(name="Erika Muster")
     client = as_user(coordinator)
 
-    response = client.post(
-        meeting.get_absolute_url(), {"action": "add", "q": "Muster", "question": ""}, headers=HX
-    )
+    response = client.post(meeting.get_absolute_url(), {"action": "add", "q": "Muster", "question": ""}, headers=HX)
 
     content = response.content.decode()
     assert f'value="{patient.public_id}"' in content  # the results are still there to choose from
@@ -80,7 +78,9 @@ def test_agenda_item_update_by_two_coordinators_shows_conflict_instead_of_overwr
     post = {"action": "update", "agenda_item": str(agenda_item.public_id), "version": "1"}
 
     first.post(meeting.get_absolute_url(), {**post, "question": "Cora's question?", "presenter": chair.pk}, headers=HX)
-    response = second.post(meeting.get_absolute_url(), {**post, "question": "Dana's question?", "presenter": ""}, headers=HX)
+    response = second.post(
+        meeting.get_absolute_url(), {**post, "question": "Dana's question?", "presenter": ""}, headers=HX
+    )
 
     content = response.content.decode()
     assert "Someone else saved this case while you were editing." in content
@@ -91,18 +91,27 @@ def test_agenda_item_update_by_two_coordinators_shows_conflict_instead_of_overwr
     agenda_item.refresh_from_db()
     assert (agenda_item.question, agenda_item.presenter, agenda_item.version) == ("Cora's question?", chair, 2)
 
-    again = second.post(meeting.get_absolute_url(), {**post, "version": "2", "question": "Dana's question?", "presenter": ""},
-                        headers=HX)
+    again = second.post(
+        meeting.get_absolute_url(),
+        {**post, "version": "2", "question": "Dana's question?", "presenter": ""},
+        headers=HX,
+    )
 
     assert "Someone else saved" not in again.content.decode()
     agenda_item.refresh_from_db()
-    assert (agenda_item.question, agenda_item.updated_by, agenda_item.version) == ("Dana's question?", second_coordinator, 3)
+    assert (agenda_item.question, agenda_item.updated_by, agenda_item.version) == (
+        "Dana's question?",
+        second_coordinator,
+        3,
+    )
 
 
 # Attendance corrections
 
 
-def test_meeting_detail_attendance_corrected_with_times_and_quorum_event(as_user, running_meeting, coordinator, surgeon):
+def test_meeting_detail_attendance_corrected_with_times_and_quorum_event(
+    as_user, running_meeting, coordinator, surgeon
+):
     entry = AttendanceFactory(meeting=running_meeting, user=surgeon, specialty="surgery", recorded_by=coordinator)
     client = as_user(coordinator)
 
@@ -131,7 +140,8 @@ def test_meeting_detail_attendance_correction_errors_at_the_field(as_user, runni
         headers=HX,
     ).content.decode()
     no_reason = client.post(
-        running_meeting.get_absolute_url(), {"action": "withdraw-attendance", "attendance": entry.pk, "reason": ""},
+        running_meeting.get_absolute_url(),
+        {"action": "withdraw-attendance", "attendance": entry.pk, "reason": ""},
         headers=HX,
     ).content.decode()
 
@@ -147,7 +157,8 @@ def test_meeting_detail_withdrawn_attendance_is_shown_struck_through(as_user, ru
 
     content = client.post(
         running_meeting.get_absolute_url(),
-        {"action": "withdraw-attendance", "attendance": entry.pk, "reason": "Wrong person"}, headers=HX,
+        {"action": "withdraw-attendance", "attendance": entry.pk, "reason": "Wrong person"},
+        headers=HX,
     ).content.decode()
 
     assert '<li class="withdrawn"' in content and "Wrong person" in content
@@ -160,7 +171,8 @@ def test_meeting_detail_attendance_correction_refused_once_closed(as_user, runni
     running_meeting.save()
 
     response = as_user(coordinator).post(
-        running_meeting.get_absolute_url(), {"action": "withdraw-attendance", "attendance": entry.pk, "reason": "x"},
+        running_meeting.get_absolute_url(),
+        {"action": "withdraw-attendance", "attendance": entry.pk, "reason": "x"},
         headers=HX,
     )
 
@@ -207,8 +219,11 @@ def test_meeting_close_deferring_needs_a_reason(as_user, running_meeting, coordi
 
 
 def test_meeting_close_with_every_case_signed_closes(as_user, running_meeting, coordinator, chair):
-    DecisionFactory(agenda_item=AgendaItemFactory(meeting=running_meeting, position=1), signed_at=running_meeting.starts_at,
-                    signed_by=chair)
+    DecisionFactory(
+        agenda_item=AgendaItemFactory(meeting=running_meeting, position=1),
+        signed_at=running_meeting.starts_at,
+        signed_by=chair,
+    )
 
     response = as_user(coordinator).post(running_meeting.get_absolute_url(), {"action": "close"})
 
@@ -232,15 +247,20 @@ def test_meeting_detail_offers_the_print_controls(as_user, meeting, surgeon):
 
 
 def test_meeting_outcomes_htmx_follow_up_message_stays_in_the_fragment(as_user, running_meeting, chair, surgeon):
-    decision = DecisionFactory(agenda_item=AgendaItemFactory(meeting=running_meeting, position=1),
-                               signed_at=running_meeting.starts_at, signed_by=chair)
+    decision = DecisionFactory(
+        agenda_item=AgendaItemFactory(meeting=running_meeting, position=1),
+        signed_at=running_meeting.starts_at,
+        signed_by=chair,
+    )
     running_meeting.status = MeetingStatus.CLOSED
     running_meeting.save()
     client = as_user(surgeon)
     outcomes = reverse("boards:meeting-outcomes", args=[running_meeting.public_id])
 
     response = client.post(
-        outcomes, {"decision": str(decision.public_id), "status": "implemented", "recorded_on": "2024-06-01"}, headers=HX
+        outcomes,
+        {"decision": str(decision.public_id), "status": "implemented", "recorded_on": "2024-06-01"},
+        headers=HX,
     )
     later = client.get(running_meeting.board.get_absolute_url()).content.decode()
 
@@ -250,14 +270,19 @@ def test_meeting_outcomes_htmx_follow_up_message_stays_in_the_fragment(as_user, 
 
 
 def test_meeting_outcomes_follow_up_form_only_after_the_meeting(as_user, running_meeting, chair, surgeon):
-    decision = DecisionFactory(agenda_item=AgendaItemFactory(meeting=running_meeting, position=1),
-                               signed_at=running_meeting.starts_at, signed_by=chair)
+    decision = DecisionFactory(
+        agenda_item=AgendaItemFactory(meeting=running_meeting, position=1),
+        signed_at=running_meeting.starts_at,
+        signed_by=chair,
+    )
     client = as_user(surgeon)
     outcomes = reverse("boards:meeting-outcomes", args=[running_meeting.public_id])
 
     page = client.get(outcomes).content.decode()
     refused = client.post(
-        outcomes, {"decision": str(decision.public_id), "status": "implemented", "recorded_on": "2024-06-01"}, headers=HX
+        outcomes,
+        {"decision": str(decision.public_id), "status": "implemented", "recorded_on": "2024-06-01"},
+        headers=HX,
     )
 
     assert "Record follow-up" not in page and "once it is closed" in page

@@ -29,7 +29,9 @@ def meeting(status=MeetingStatus.IN_PROGRESS):
 
 def decision(signed=False, status=MeetingStatus.IN_PROGRESS):
     agenda_item = AgendaItemFactory.build(meeting=meeting(status))
-    return DecisionFactory.build(agenda_item=agenda_item, signed_at=dt.datetime(2024, 5, 14, tzinfo=dt.UTC) if signed else None)
+    return DecisionFactory.build(
+        agenda_item=agenda_item, signed_at=dt.datetime(2024, 5, 14, tzinfo=dt.UTC) if signed else None
+    )
 
 
 @pytest.mark.parametrize(
@@ -40,11 +42,23 @@ def decision(signed=False, status=MeetingStatus.IN_PROGRESS):
         ("can_start_meeting", lambda m: (meeting(MeetingStatus.PLANNED), m), {Role.COORDINATOR, Role.CHAIR}),
         ("can_close_meeting", lambda m: (meeting(), m), {Role.COORDINATOR, Role.CHAIR}),
         ("can_create_meeting", lambda m: (m,), {Role.COORDINATOR}),
-        ("can_edit_decision", lambda m: (AgendaItemFactory.build(meeting=meeting()), None, m), {Role.COORDINATOR, Role.CHAIR, Role.MEMBER}),
+        (
+            "can_edit_decision",
+            lambda m: (AgendaItemFactory.build(meeting=meeting()), None, m),
+            {Role.COORDINATOR, Role.CHAIR, Role.MEMBER},
+        ),
         ("can_sign_decision", lambda m: (decision(), m, QUORATE), {Role.CHAIR}),
         ("can_amend_decision", lambda m: (decision(signed=True), m), {Role.CHAIR}),
-        ("can_record_followup", lambda m: (decision(signed=True, status=MeetingStatus.CLOSED), m), {Role.COORDINATOR, Role.CHAIR, Role.MEMBER}),
-        ("can_change_attendance", lambda m: (AttendanceFactory.build(meeting=meeting()), m), {Role.COORDINATOR, Role.CHAIR}),
+        (
+            "can_record_followup",
+            lambda m: (decision(signed=True, status=MeetingStatus.CLOSED), m),
+            {Role.COORDINATOR, Role.CHAIR, Role.MEMBER},
+        ),
+        (
+            "can_change_attendance",
+            lambda m: (AttendanceFactory.build(meeting=meeting()), m),
+            {Role.COORDINATOR, Role.CHAIR},
+        ),
     ],
 )
 @pytest.mark.parametrize("role", ROLES)

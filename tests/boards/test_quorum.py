@@ -9,7 +9,9 @@ REQUIRED = ["medical_oncology", "surgery", "radiology"]
 
 def presence(specialty, arrived_minutes, left_minutes=None):
     left_at = START + dt.timedelta(minutes=left_minutes) if left_minutes is not None else None
-    return SimpleNamespace(specialty=specialty, arrived_at=START + dt.timedelta(minutes=arrived_minutes), left_at=left_at)
+    return SimpleNamespace(
+        specialty=specialty, arrived_at=START + dt.timedelta(minutes=arrived_minutes), left_at=left_at
+    )
 
 
 def test_quorum_at_met_when_every_required_specialty_present():
@@ -52,7 +54,9 @@ def test_quorum_at_drops_early_leaver_from_leaving_time():
 
 def test_quorum_at_one_of_two_same_specialty_leaving_keeps_quorum():
     attendances = [
-        presence("medical_oncology", 0), presence("surgery", 0, left_minutes=10), presence("surgery", 5),
+        presence("medical_oncology", 0),
+        presence("surgery", 0, left_minutes=10),
+        presence("surgery", 5),
         presence("radiology", 0),
     ]
 

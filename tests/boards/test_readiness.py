@@ -87,7 +87,9 @@ def test_readiness_problems_counts_imaging_event_as_imaging():
 def test_readiness_problems_flags_stale_ecog_and_ignores_withdrawn_rows():
     patient = ready_acc_patient()
     patient.ecog_assessments.update(assessed_on=dt.date(2023, 12, 1))
-    EcogAssessmentFactory(patient=patient, assessed_on=dt.date(2024, 5, 1), withdrawn_at=dt.datetime(2024, 5, 2, tzinfo=dt.UTC))
+    EcogAssessmentFactory(
+        patient=patient, assessed_on=dt.date(2024, 5, 1), withdrawn_at=dt.datetime(2024, 5, 2, tzinfo=dt.UTC)
+    )
 
     problems = readiness_problems(record(patient), PROFILE, MEETING_DAY)
 
@@ -136,8 +138,11 @@ def test_readiness_problems_flags_missing_margin_after_resection():
 def test_readiness_problems_skips_items_the_profile_does_not_require():
     patient = PatientFactory()
     profile = ReadinessProfile(
-        imaging_max_age_days=None, ecog_max_age_days=None, cea_max_age_days=None,
-        requires_ki67=False, requires_primary_pathology=False,
+        imaging_max_age_days=None,
+        ecog_max_age_days=None,
+        cea_max_age_days=None,
+        requires_ki67=False,
+        requires_primary_pathology=False,
     )
 
     assert readiness_problems(record(patient), profile, MEETING_DAY) == []

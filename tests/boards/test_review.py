@@ -30,7 +30,9 @@ def as_user(client):
 @pytest.fixture
 def live_meeting(board, coordinator, chair, surgeon, radiologist):
     """A meeting in progress on 1 Oct 2026 with a CRLM case (the 2026.1 release applies) and no one present yet."""
-    meeting = MeetingFactory(board=board, created_by=coordinator, starts_at=MEETING_DAY, status=MeetingStatus.IN_PROGRESS)
+    meeting = MeetingFactory(
+        board=board, created_by=coordinator, starts_at=MEETING_DAY, status=MeetingStatus.IN_PROGRESS
+    )
     AgendaItemFactory(meeting=meeting, position=1, patient=crc_patient(name="Carl Colon"), question="Resect S7 and S4?")
     return meeting
 
@@ -41,8 +43,13 @@ def url(meeting, position=1):
 
 def be_quorate(meeting, *users):
     for user, specialty in zip(users, ("medical_oncology", "surgery", "radiology"), strict=True):
-        AttendanceFactory(meeting=meeting, user=user, specialty=specialty, recorded_by=user,
-                          arrived_at=meeting.starts_at - dt.timedelta(days=1))
+        AttendanceFactory(
+            meeting=meeting,
+            user=user,
+            specialty=specialty,
+            recorded_by=user,
+            arrived_at=meeting.starts_at - dt.timedelta(days=1),
+        )
 
 
 def hidden_evaluation(content: str) -> str:
@@ -62,13 +69,13 @@ def test_meeting_review_shows_a_compact_record_with_treatment_summary(as_user, m
 
     content = as_user(surgeon).get(url(meeting)).content.decode()
 
-    assert "Treatments <span class=\"muted\">(1 of 2 events)</span>" in content
+    assert 'Treatments <span class="muted">(1 of 2 events)</span>' in content
     assert '<details class="all-events">' in content and "All 2 events" in content
     assert 'class="lesions compact-lesions"' in content
     # Jump links and the guidance rendered in the page (no second request to the guidance app).
     for anchor in ("#record", "#guidance-panel", "#decision", "#attendance"):
         assert f'href="{anchor}"' in content
-    assert 'id="guidance-panel"' in content and "hx-get=\"/guidance/" not in content
+    assert 'id="guidance-panel"' in content and 'hx-get="/guidance/' not in content
     assert content.index('id="record"') < content.index('id="guidance-panel"') < content.index('id="decision"')
     assert '<script src="/static/js/review-keys.js" defer></script>' in content
     assert 'id="review-keys" hidden' in content and "accesskey" not in content
@@ -116,8 +123,12 @@ def test_meeting_review_board_inputs_re_evaluate_and_keep_the_new_evaluation(as_
 
     response = client.post(
         url(live_meeting),
-        {"action": "guidance", "resectability": "upfront_resectable", "all_sites_safely_treatable": "true",
-         "as_of": "2020-01-01"},
+        {
+            "action": "guidance",
+            "resectability": "upfront_resectable",
+            "all_sites_safely_treatable": "true",
+            "as_of": "2020-01-01",
+        },
         headers=HX,
     )
 
@@ -215,8 +226,9 @@ def test_meeting_review_arrival_enables_sign_off_through_the_quorum_event(
     before = client.get(f"{url(live_meeting)}?part=sign-off", headers=HX).content.decode()
 
     responses = [
-        client.post(live_meeting.get_absolute_url(), {"action": "arrive", "user": user.pk, "arrived_at": "15:00"},
-                    headers=HX)
+        client.post(
+            live_meeting.get_absolute_url(), {"action": "arrive", "user": user.pk, "arrived_at": "15:00"}, headers=HX
+        )
         for user in (chair, surgeon, radiologist)
     ]
     after = client.get(f"{url(live_meeting)}?part=sign-off", headers=HX).content.decode()
@@ -238,7 +250,9 @@ def test_meeting_review_sign_off_fragment_404_for_non_member(as_user, live_meeti
 
 
 def test_meeting_review_addendum_after_close_is_worded_as_such(as_user, meeting, chair):
-    DecisionFactory(agenda_item=AgendaItemFactory(meeting=meeting, position=1), signed_at=meeting.starts_at, signed_by=chair)
+    DecisionFactory(
+        agenda_item=AgendaItemFactory(meeting=meeting, position=1), signed_at=meeting.starts_at, signed_by=chair
+    )
     meeting.status = MeetingStatus.CLOSED
     meeting.save()
 
@@ -284,6 +298,10 @@ def test_place_on_agenda_counts_positions_with_gaps(db, meeting):
     AgendaItemFactory(position=3)  # another meeting's
 
     assert AgendaItem.objects.place_on_agenda(meeting, 5) == {
-        "count": 3, "index": 2, "previous_position": 2, "next_position": 9}
+        "count": 3,
+        "index": 2,
+        "previous_position": 2,
+        "next_position": 9,
+    }
     assert AgendaItem.objects.place_on_agenda(meeting, 2)["previous_position"] is None
     assert AgendaItem.objects.place_on_agenda(meeting, 9)["next_position"] is None

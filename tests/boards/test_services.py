@@ -115,15 +115,23 @@ def test_attendance_record_refused_for_plain_member(running_meeting, surgeon):
 
 def test_meeting_quorum_follows_late_arrival_and_early_leave(running_meeting, chair, surgeon, radiologist):
     start = running_meeting.starts_at
-    services.attendance_record(meeting=running_meeting, user=chair, specialty="medical_oncology", arrived_at=start, by=chair)
+    services.attendance_record(
+        meeting=running_meeting, user=chair, specialty="medical_oncology", arrived_at=start, by=chair
+    )
     services.attendance_record(meeting=running_meeting, user=surgeon, specialty="surgery", arrived_at=start, by=chair)
     late = services.attendance_record(
-        meeting=running_meeting, user=radiologist, specialty="radiology",
-        arrived_at=start + dt.timedelta(minutes=20), by=chair,
+        meeting=running_meeting,
+        user=radiologist,
+        specialty="radiology",
+        arrived_at=start + dt.timedelta(minutes=20),
+        by=chair,
     )
     services.attendance_leave(attendance=late, left_at=start + dt.timedelta(minutes=50), by=chair)
 
-    at = [services.meeting_quorum(meeting=running_meeting, at=start + dt.timedelta(minutes=m)).missing for m in (10, 30, 60)]
+    at = [
+        services.meeting_quorum(meeting=running_meeting, at=start + dt.timedelta(minutes=m)).missing
+        for m in (10, 30, 60)
+    ]
 
     assert at == [("radiology",), (), ("radiology",)]
 
@@ -131,7 +139,9 @@ def test_meeting_quorum_follows_late_arrival_and_early_leave(running_meeting, ch
 def test_decision_record_creates_then_updates_with_version(agenda_item, surgeon):
     lesion = LesionFactory(patient=agenda_item.patient)
 
-    decision = services.decision_record(agenda_item=agenda_item, by=surgeon, expected_version=0, lesions=[lesion], **DECISION)
+    decision = services.decision_record(
+        agenda_item=agenda_item, by=surgeon, expected_version=0, lesions=[lesion], **DECISION
+    )
     updated = services.decision_record(
         agenda_item=agenda_item, by=surgeon, expected_version=1, **{**DECISION, "recommendation": "SBRT of L1."}
     )
@@ -224,7 +234,9 @@ def test_decision_sign_only_by_chair(request, full_attendance, who):
 
     with pytest.raises(PolicyError):
         services.decision_sign(
-            decision=decision, by=request.getfixturevalue(who), expected_version=1,
+            decision=decision,
+            by=request.getfixturevalue(who),
+            expected_version=1,
             at=full_attendance.starts_at + dt.timedelta(minutes=30),
         )
 
@@ -253,7 +265,9 @@ def test_decision_sign_refuses_outdated_version(full_attendance, chair):
 
 def test_decision_amend_adds_signed_addendum_and_keeps_original(full_attendance, chair):
     at = full_attendance.starts_at + dt.timedelta(minutes=5)
-    decision = DecisionFactory(agenda_item=AgendaItemFactory(meeting=full_attendance, position=1), signed_at=at, signed_by=chair)
+    decision = DecisionFactory(
+        agenda_item=AgendaItemFactory(meeting=full_attendance, position=1), signed_at=at, signed_by=chair
+    )
     services.meeting_close(meeting=full_attendance, by=chair)
 
     addendum = services.decision_amend(
@@ -299,7 +313,8 @@ def test_closed_meeting_decisions_read_only_except_followup(full_attendance, cha
 
 def test_followup_record_requires_reason_when_not_implemented(full_attendance, chair, surgeon):
     decision = DecisionFactory(
-        agenda_item=AgendaItemFactory(meeting=full_attendance, position=1), signed_at=full_attendance.starts_at,
+        agenda_item=AgendaItemFactory(meeting=full_attendance, position=1),
+        signed_at=full_attendance.starts_at,
         signed_by=chair,
     )
     services.meeting_close(meeting=full_attendance, by=chair)
@@ -307,7 +322,10 @@ def test_followup_record_requires_reason_when_not_implemented(full_attendance, c
     with pytest.raises(ValidationError) as excinfo:
         services.followup_record(decision=decision, by=surgeon, status=FollowUpStatus.NOT_IMPLEMENTED)
     followup = services.followup_record(
-        decision=decision, by=surgeon, status=FollowUpStatus.NOT_IMPLEMENTED, reason="patient_wish",
+        decision=decision,
+        by=surgeon,
+        status=FollowUpStatus.NOT_IMPLEMENTED,
+        reason="patient_wish",
         recorded_on=dt.date(2024, 6, 1),
     )
 
@@ -367,12 +385,17 @@ def test_decision_sign_refuses_when_the_guidance_shown_changed_meanwhile(full_at
     agenda_item = AgendaItemFactory(meeting=full_attendance, position=1)
     seen_by_chair = make_evaluation(agenda_item.patient)
     services.agenda_item_evaluation_set(agenda_item=agenda_item, evaluation=seen_by_chair, by=surgeon)
-    services.agenda_item_evaluation_set(agenda_item=agenda_item, evaluation=make_evaluation(agenda_item.patient), by=surgeon)
+    services.agenda_item_evaluation_set(
+        agenda_item=agenda_item, evaluation=make_evaluation(agenda_item.patient), by=surgeon
+    )
     decision = DecisionFactory(agenda_item=agenda_item)
 
     with pytest.raises(PolicyError, match="guidance shown for this case changed"):
         services.decision_sign(
-            decision=decision, by=chair, expected_version=1, expected_evaluation=seen_by_chair,
+            decision=decision,
+            by=chair,
+            expected_version=1,
+            expected_evaluation=seen_by_chair,
             at=full_attendance.starts_at,
         )
 
@@ -400,7 +423,9 @@ def test_agenda_item_evaluation_set_refused_once_signed_or_deferred(full_attenda
     services.agenda_item_defer(agenda_item=deferred_item, reason="CT pending", by=coordinator)
 
     with pytest.raises(PolicyError, match="signed"):
-        services.agenda_item_evaluation_set(agenda_item=signed_item, evaluation=make_evaluation(signed_item.patient), by=surgeon)
+        services.agenda_item_evaluation_set(
+            agenda_item=signed_item, evaluation=make_evaluation(signed_item.patient), by=surgeon
+        )
     with pytest.raises(PolicyError, match="deferred"):
         services.agenda_item_evaluation_set(
             agenda_item=deferred_item, evaluation=make_evaluation(deferred_item.patient), by=surgeon
@@ -412,7 +437,9 @@ def test_agenda_item_evaluation_set_refuses_other_patients_evaluation(running_me
     own = make_evaluation(agenda_item.patient)
 
     with pytest.raises(ValidationError):
-        services.agenda_item_evaluation_set(agenda_item=agenda_item, evaluation=make_evaluation(PatientFactory()), by=surgeon)
+        services.agenda_item_evaluation_set(
+            agenda_item=agenda_item, evaluation=make_evaluation(PatientFactory()), by=surgeon
+        )
     services.agenda_item_evaluation_set(agenda_item=agenda_item, evaluation=own, by=surgeon)
 
     agenda_item.refresh_from_db()
@@ -428,7 +455,9 @@ def crc_case_item(board, coordinator):
     from tests.guidance.db_factories import crc_patient
 
     meeting = MeetingFactory(
-        board=board, created_by=coordinator, status=MeetingStatus.IN_PROGRESS,
+        board=board,
+        created_by=coordinator,
+        status=MeetingStatus.IN_PROGRESS,
         starts_at=dt.datetime(2026, 10, 1, 16, 0, tzinfo=dt.UTC),
     )
     return AgendaItemFactory(meeting=meeting, position=1, patient=crc_patient())
@@ -452,7 +481,9 @@ def test_agenda_item_evaluate_keeps_evaluation_and_reuses_it_while_nothing_chang
 
 def test_agenda_item_evaluate_refused_for_non_member(crc_case_item, outsider):
     with pytest.raises(PolicyError, match="Only members"):
-        services.agenda_item_evaluate(agenda_item=crc_case_item, as_of=dt.date(2026, 10, 1), board_inputs={}, by=outsider)
+        services.agenda_item_evaluate(
+            agenda_item=crc_case_item, as_of=dt.date(2026, 10, 1), board_inputs={}, by=outsider
+        )
 
     crc_case_item.refresh_from_db()
     assert crc_case_item.evaluation is None
@@ -463,10 +494,13 @@ def test_agenda_item_evaluate_refused_for_non_member(crc_case_item, outsider):
 
 def test_meeting_close_refused_while_cases_lack_a_signed_decision_naming_them(full_attendance, coordinator, chair):
     AgendaItemFactory(meeting=full_attendance, position=1, patient=PatientFactory(name="Anna Listed"))
-    DecisionFactory(agenda_item=AgendaItemFactory(meeting=full_attendance, position=2, patient=PatientFactory(name="Bert Unsigned")))
+    DecisionFactory(
+        agenda_item=AgendaItemFactory(meeting=full_attendance, position=2, patient=PatientFactory(name="Bert Unsigned"))
+    )
     DecisionFactory(
         agenda_item=AgendaItemFactory(meeting=full_attendance, position=3, patient=PatientFactory(name="Cleo Signed")),
-        signed_at=full_attendance.starts_at, signed_by=chair,
+        signed_at=full_attendance.starts_at,
+        signed_by=chair,
     )
     AgendaItemFactory(meeting=full_attendance, position=4, status="withdrawn", status_reason="duplicate")
 
@@ -528,16 +562,25 @@ def test_meeting_update_changes_place_and_is_refused_once_closed(meeting, coordi
 
 def test_agenda_item_update_second_save_on_old_version_conflicts_and_keeps_first(meeting, coordinator, chair):
     agenda_item = AgendaItemFactory(meeting=meeting, position=1, question="Original?")
-    services.agenda_item_update(agenda_item=agenda_item, question="First coordinator's question", presenter=chair,
-                                expected_version=1, by=coordinator)
+    services.agenda_item_update(
+        agenda_item=agenda_item,
+        question="First coordinator's question",
+        presenter=chair,
+        expected_version=1,
+        by=coordinator,
+    )
 
     with pytest.raises(EditConflict) as excinfo:
-        services.agenda_item_update(agenda_item=agenda_item, question="Second question", presenter=None,
-                                    expected_version=1, by=coordinator)
+        services.agenda_item_update(
+            agenda_item=agenda_item, question="Second question", presenter=None, expected_version=1, by=coordinator
+        )
 
     theirs = excinfo.value.current
     assert (theirs.question, theirs.presenter, theirs.version, theirs.updated_by) == (
-        "First coordinator's question", chair, 2, coordinator
+        "First coordinator's question",
+        chair,
+        2,
+        coordinator,
     )
     agenda_item.refresh_from_db()
     assert agenda_item.question == "First coordinator's question"
@@ -556,10 +599,16 @@ def test_attendance_update_corrects_times_and_quorum_follows(running_meeting, ch
     )
 
     services.attendance_update(
-        attendance=entry, arrived_at=start + dt.timedelta(minutes=30), left_at=start + dt.timedelta(minutes=50), by=chair
+        attendance=entry,
+        arrived_at=start + dt.timedelta(minutes=30),
+        left_at=start + dt.timedelta(minutes=50),
+        by=chair,
     )
 
-    at = [services.meeting_quorum(meeting=running_meeting, at=start + dt.timedelta(minutes=m)).missing for m in (10, 40, 55)]
+    at = [
+        services.meeting_quorum(meeting=running_meeting, at=start + dt.timedelta(minutes=m)).missing
+        for m in (10, 40, 55)
+    ]
     assert at == [("radiology",), (), ("radiology",)]
     event = AuditEvent.objects.get(action="attendance.corrected")
     assert event.detail["before"]["left_at"] is None and event.detail["after"]["left_at"].endswith("16:50:00+00:00")
@@ -570,8 +619,10 @@ def test_attendance_update_refuses_leaving_before_arriving(running_meeting, chai
 
     with pytest.raises(ValidationError) as excinfo:
         services.attendance_update(
-            attendance=entry, arrived_at=running_meeting.starts_at,
-            left_at=running_meeting.starts_at - dt.timedelta(minutes=1), by=chair,
+            attendance=entry,
+            arrived_at=running_meeting.starts_at,
+            left_at=running_meeting.starts_at - dt.timedelta(minutes=1),
+            by=chair,
         )
 
     assert "left_at" in excinfo.value.message_dict
@@ -618,7 +669,9 @@ def test_decision_sign_ignores_a_withdrawn_attendance_for_quorum(running_meeting
     start = running_meeting.starts_at
     for user, specialty in ((chair, "medical_oncology"), (surgeon, "surgery")):
         services.attendance_record(meeting=running_meeting, user=user, specialty=specialty, arrived_at=start, by=chair)
-    wrong = services.attendance_record(meeting=running_meeting, user=radiologist, specialty="radiology", arrived_at=start, by=chair)
+    wrong = services.attendance_record(
+        meeting=running_meeting, user=radiologist, specialty="radiology", arrived_at=start, by=chair
+    )
     services.attendance_withdraw(attendance=wrong, reason="Was not there", by=chair)
     decision = DecisionFactory(agenda_item=AgendaItemFactory(meeting=running_meeting, position=1))
 
@@ -631,7 +684,8 @@ def test_decision_sign_ignores_a_withdrawn_attendance_for_quorum(running_meeting
 
 def test_followup_record_refused_before_the_meeting_is_closed(full_attendance, chair, surgeon):
     decision = DecisionFactory(
-        agenda_item=AgendaItemFactory(meeting=full_attendance, position=1), signed_at=full_attendance.starts_at,
+        agenda_item=AgendaItemFactory(meeting=full_attendance, position=1),
+        signed_at=full_attendance.starts_at,
         signed_by=chair,
     )
 

@@ -5,7 +5,6 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
-
 from boards.models import AgendaItem, Consensus, Decision, FollowUp, MeetingStatus
 from tests.boards.factories import AgendaItemFactory, AttendanceFactory, BoardFactory, DecisionFactory, MeetingFactory
 from tests.factories import (
@@ -148,7 +147,8 @@ def test_meeting_detail_member_cannot_change_agenda(as_user, meeting, surgeon):
 
     page = as_user(surgeon).get(meeting.get_absolute_url()).content.decode()
     response = as_user(surgeon).post(
-        meeting.get_absolute_url(), {"action": "withdraw", "agenda_item": str(agenda_item.public_id), "reason": "x"},
+        meeting.get_absolute_url(),
+        {"action": "withdraw", "agenda_item": str(agenda_item.public_id), "reason": "x"},
         headers=HX,
     )
 
@@ -163,7 +163,8 @@ def test_meeting_detail_move_returns_agenda_fragment_in_new_order(as_user, meeti
     AgendaItemFactory(meeting=meeting, position=2, patient=PatientFactory(name="Bert Second"))
 
     response = as_user(coordinator).post(
-        meeting.get_absolute_url(), {"action": "move", "agenda_item": str(first.public_id), "direction": "down"},
+        meeting.get_absolute_url(),
+        {"action": "move", "agenda_item": str(first.public_id), "direction": "down"},
         headers=HX,
     )
 
@@ -176,7 +177,8 @@ def test_meeting_detail_defer_without_reason_shows_error_at_field(as_user, meeti
     agenda_item = AgendaItemFactory(meeting=meeting, position=1)
 
     response = as_user(coordinator).post(
-        meeting.get_absolute_url(), {"action": "defer", "agenda_item": str(agenda_item.public_id), "reason": ""},
+        meeting.get_absolute_url(),
+        {"action": "defer", "agenda_item": str(agenda_item.public_id), "reason": ""},
         headers=HX,
     )
 
@@ -232,15 +234,24 @@ def test_meeting_detail_queries_do_not_grow(as_user, meeting, coordinator, djang
 @pytest.fixture
 def quorate(running_meeting, chair, surgeon, radiologist):
     for user, specialty in ((chair, "medical_oncology"), (surgeon, "surgery"), (radiologist, "radiology")):
-        AttendanceFactory(meeting=running_meeting, user=user, specialty=specialty, recorded_by=chair,
-                          arrived_at=running_meeting.starts_at - dt.timedelta(days=1))
+        AttendanceFactory(
+            meeting=running_meeting,
+            user=user,
+            specialty=specialty,
+            recorded_by=chair,
+            arrived_at=running_meeting.starts_at - dt.timedelta(days=1),
+        )
     return running_meeting
 
 
 def decision_post(**overrides):
     return {
-        "action": "decision", "version": "0", "category": "surgery", "recommendation": "Resect L0.",
-        "consensus": Consensus.UNANIMOUS, **overrides,
+        "action": "decision",
+        "version": "0",
+        "category": "surgery",
+        "recommendation": "Resect L0.",
+        "consensus": Consensus.UNANIMOUS,
+        **overrides,
     }
 
 
@@ -319,7 +330,9 @@ def test_meeting_review_chair_signs_and_edit_is_refused(as_user, quorate, chair,
     surgeon_page = as_user(surgeon).get(review_url(quorate)).content.decode()
 
     signed = as_user(chair).post(review_url(quorate), {"action": "sign", "version": "1"}, headers=HX)
-    refused = as_user(surgeon).post(review_url(quorate), decision_post(version="1", recommendation="Changed"), headers=HX)
+    refused = as_user(surgeon).post(
+        review_url(quorate), decision_post(version="1", recommendation="Changed"), headers=HX
+    )
 
     assert "Sign off and lock" not in surgeon_page
     assert "Decision signed and locked." in signed.content.decode()
@@ -407,7 +420,9 @@ def test_meeting_outcomes_records_followup_and_shows_error_at_field(as_user, quo
 
 
 def test_meeting_outcomes_queries_do_not_grow(as_user, quorate, chair, django_assert_num_queries):
-    DecisionFactory(agenda_item=AgendaItemFactory(meeting=quorate, position=1), signed_at=quorate.starts_at, signed_by=chair)
+    DecisionFactory(
+        agenda_item=AgendaItemFactory(meeting=quorate, position=1), signed_at=quorate.starts_at, signed_by=chair
+    )
     client = as_user(chair)
     client.get(outcomes_url(quorate))  # renews the session, which is then not written again within a minute
     # session, user, meeting+board, membership, agenda items+patient+presenter, decisions+signers,
@@ -417,7 +432,8 @@ def test_meeting_outcomes_queries_do_not_grow(as_user, quorate, chair, django_as
 
     for position in range(2, 12):
         DecisionFactory(
-            agenda_item=AgendaItemFactory(meeting=quorate, position=position), signed_at=quorate.starts_at,
+            agenda_item=AgendaItemFactory(meeting=quorate, position=position),
+            signed_at=quorate.starts_at,
             signed_by=chair,
         )
     with django_assert_num_queries(9):
@@ -427,12 +443,22 @@ def test_meeting_outcomes_queries_do_not_grow(as_user, quorate, chair, django_as
 def test_board_dashboard_shows_rates(as_user, quorate, chair, surgeon):
     signed = {"signed_at": quorate.starts_at, "signed_by": chair}
     implemented = DecisionFactory(agenda_item=AgendaItemFactory(meeting=quorate, position=1), **signed)
-    FollowUp.objects.create(decision=implemented, status="implemented", recorded_on=dt.date(2024, 6, 1), recorded_by=chair)
+    FollowUp.objects.create(
+        decision=implemented, status="implemented", recorded_on=dt.date(2024, 6, 1), recorded_by=chair
+    )
     departing = DecisionFactory(
         agenda_item=AgendaItemFactory(meeting=quorate, position=2, readiness_problems_at_listing=2),
-        departs_from_guidance=True, departure_reason="Patient preference", **signed,
+        departs_from_guidance=True,
+        departure_reason="Patient preference",
+        **signed,
     )
-    FollowUp.objects.create(decision=departing, status="not_implemented", reason="not_fit", recorded_on=dt.date(2024, 6, 1), recorded_by=chair)
+    FollowUp.objects.create(
+        decision=departing,
+        status="not_implemented",
+        reason="not_fit",
+        recorded_on=dt.date(2024, 6, 1),
+        recorded_by=chair,
+    )
     AgendaItemFactory(meeting=quorate, position=3, status="deferred", status_reason="CT pending")
     AgendaItemFactory(meeting=quorate, position=4, status="withdrawn", status_reason="duplicate")
 
@@ -460,7 +486,9 @@ def test_board_detail_queries_do_not_grow(as_user, board, coordinator, django_as
 
 def test_board_dashboard_queries_do_not_grow(as_user, quorate, chair, django_assert_num_queries):
     url = reverse("boards:board-dashboard", args=[quorate.board.public_id])
-    DecisionFactory(agenda_item=AgendaItemFactory(meeting=quorate, position=1), signed_at=quorate.starts_at, signed_by=chair)
+    DecisionFactory(
+        agenda_item=AgendaItemFactory(meeting=quorate, position=1), signed_at=quorate.starts_at, signed_by=chair
+    )
     client = as_user(chair)
     client.get(url)  # renews the session, which is then not written again within a minute
     # session, user, board, meetings, agenda items, decisions, follow-ups
@@ -468,7 +496,11 @@ def test_board_dashboard_queries_do_not_grow(as_user, quorate, chair, django_ass
         client.get(url)
 
     for position in range(2, 12):
-        DecisionFactory(agenda_item=AgendaItemFactory(meeting=quorate, position=position), signed_at=quorate.starts_at, signed_by=chair)
+        DecisionFactory(
+            agenda_item=AgendaItemFactory(meeting=quorate, position=position),
+            signed_at=quorate.starts_at,
+            signed_by=chair,
+        )
     with django_assert_num_queries(7):
         client.get(url)
 
@@ -488,4 +520,8 @@ def test_meeting_review_view_is_audited(as_user, meeting, surgeon):
     as_user(surgeon).get(review_url(meeting))
 
     event = AuditEvent.objects.get(action="agenda_item.reviewed")
-    assert (event.user, event.patient, event.target_public_id) == (surgeon, agenda_item.patient, str(agenda_item.public_id))
+    assert (event.user, event.patient, event.target_public_id) == (
+        surgeon,
+        agenda_item.patient,
+        str(agenda_item.public_id),
+    )

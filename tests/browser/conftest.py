@@ -10,8 +10,15 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--headless", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 
 
@@ -40,9 +47,7 @@ def login(context, live_server, client):
     def _login(user) -> None:
         client.force_login(user)
         session_cookie = client.cookies["sessionid"]
-        context.add_cookies(
-            [{"name": "sessionid", "value": session_cookie.value, "url": live_server.url}]
-        )
+        context.add_cookies([{"name": "sessionid", "value": session_cookie.value, "url": live_server.url}])
 
     return _login
 

@@ -33,7 +33,9 @@ def violations(page):
     """Every CSP violation seen in the page, from the listener and from the console."""
     console: list[str] = []
     page.add_init_script(LISTEN_FOR_VIOLATIONS)
-    page.on("console", lambda message: console.append(message.text) if "Content Security Policy" in message.text else None)
+    page.on(
+        "console", lambda message: console.append(message.text) if "Content Security Policy" in message.text else None
+    )
 
     def collected() -> list[str]:
         return console + page.evaluate("window.__cspViolations || []")

@@ -27,12 +27,14 @@ def board_people():
     for key, (first, specialty, role) in people.items():
         users[key] = UserFactory(username=key, first_name=first, last_name=key.title())
         BoardMembershipFactory(board=board, user=users[key], specialty=specialty, role=role)
-    meeting = MeetingFactory(board=board, created_by=users["coordinator"], starts_at=dt.datetime(2024, 5, 14, 14, 0, tzinfo=dt.UTC))
+    meeting = MeetingFactory(
+        board=board, created_by=users["coordinator"], starts_at=dt.datetime(2024, 5, 14, 14, 0, tzinfo=dt.UTC)
+    )
     return board, meeting, users
 
 
 def test_meeting_from_agenda_to_signed_decision_and_follow_up(page, live_server, login, board_people):
-    board, meeting, users = board_people
+    _board, meeting, users = board_people
     patient = PrimaryTumourFactory(patient__name="Erika Muster").patient
     LesionFactory(patient=patient, label="L1")
     meeting_url = live_server.url + meeting.get_absolute_url()
@@ -104,8 +106,10 @@ def test_meeting_from_agenda_to_signed_decision_and_follow_up(page, live_server,
     assert FollowUp.objects.get().status == "implemented"
 
 
-def test_meeting_review_two_editors_see_conflict_instead_of_overwriting(page, browser, live_server, login, board_people):
-    board, meeting, users = board_people
+def test_meeting_review_two_editors_see_conflict_instead_of_overwriting(
+    page, browser, live_server, login, board_people
+):
+    _board, meeting, users = board_people
     meeting.status = "in_progress"
     meeting.save()
     patient = PrimaryTumourFactory(patient__name="Erika Muster").patient
@@ -118,7 +122,9 @@ def test_meeting_review_two_editors_see_conflict_instead_of_overwriting(page, br
     chair_client = Client()
     chair_client.force_login(users["chair"])
     chair_context = browser.new_context()
-    chair_context.add_cookies([{"name": "sessionid", "value": chair_client.cookies["sessionid"].value, "url": live_server.url}])
+    chair_context.add_cookies(
+        [{"name": "sessionid", "value": chair_client.cookies["sessionid"].value, "url": live_server.url}]
+    )
     chair_page = chair_context.new_page()
     chair_page.goto(review_url)
     wait_for_htmx(chair_page)

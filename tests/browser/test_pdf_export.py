@@ -7,12 +7,12 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from boards.models import Role, Specialty
 from reports import services
 from reports.models import PdfExport
-from boards.models import Role, Specialty
 from tests.boards.factories import AgendaItemFactory, BoardFactory, BoardMembershipFactory, MeetingFactory
-from tests.factories import UserFactory
 from tests.browser.conftest import wait_for_htmx
+from tests.factories import UserFactory
 from tests.reports.records import acc_patient, pdf_text
 
 MEETING_START = dt.datetime(2024, 5, 14, 16, 0, tzinfo=dt.UTC)
@@ -36,9 +36,7 @@ def test_meeting_pack_export_shows_progress_and_download(
     page, live_server, login, settings, monkeypatch, meeting, coordinator, tmp_path
 ):
     # The real queue: the request only enqueues; the worker below renders.
-    settings.TASKS = {
-        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "pdf"]}
-    }
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "pdf"]}}
     for position, name in enumerate(["Anna Adrenal", "Bruno Lung"], start=1):
         AgendaItemFactory(meeting=meeting, position=position, patient=acc_patient(name=name, mrn=f"ACC0000{position}"))
     login(coordinator)

@@ -11,7 +11,13 @@ from playwright.sync_api import expect
 
 from boards.models import MeetingStatus, Role, Specialty
 from patients.casefile import case_import, parse_case_file
-from tests.boards.factories import AgendaItemFactory, BoardFactory, BoardMembershipFactory, DecisionFactory, MeetingFactory
+from tests.boards.factories import (
+    AgendaItemFactory,
+    BoardFactory,
+    BoardMembershipFactory,
+    DecisionFactory,
+    MeetingFactory,
+)
 from tests.browser.conftest import wait_for_htmx
 from tests.factories import PatientFactory, UserFactory
 from tests.guidance.db_factories import install_releases
@@ -44,20 +50,34 @@ def seed_review(live_server):
     board = BoardFactory(name="Endocrine tumours", required_specialties=["medical_oncology", "surgery"])
     chair = UserFactory(username="chair", first_name="Chris", last_name="Chair")
     BoardMembershipFactory(board=board, user=chair, role=Role.CHAIR, specialty=Specialty.MEDICAL_ONCOLOGY)
-    meeting = MeetingFactory(board=board, created_by=chair, status=MeetingStatus.IN_PROGRESS,
-                             starts_at=dt.datetime(2025, 10, 2, 14, 0, tzinfo=dt.UTC))
+    meeting = MeetingFactory(
+        board=board,
+        created_by=chair,
+        status=MeetingStatus.IN_PROGRESS,
+        starts_at=dt.datetime(2025, 10, 2, 14, 0, tzinfo=dt.UTC),
+    )
     seed = case_import(case=parse_case_file(SEED.read_bytes()), mrn="ACC-0001", name="Maria Rossi", by=chair)
-    first = AgendaItemFactory(meeting=meeting, position=1, patient=seed, added_by=chair,
-                              question="Is local treatment of the metastases an option?")
+    first = AgendaItemFactory(
+        meeting=meeting,
+        position=1,
+        patient=seed,
+        added_by=chair,
+        question="Is local treatment of the metastases an option?",
+    )
     DecisionFactory(agenda_item=first, created_by=chair)
-    AgendaItemFactory(meeting=meeting, position=2, patient=PatientFactory(name="Second Patient"), added_by=chair,
-                      question="Second question?")
+    AgendaItemFactory(
+        meeting=meeting,
+        position=2,
+        patient=PatientFactory(name="Second Patient"),
+        added_by=chair,
+        question="Second question?",
+    )
     return meeting, chair, live_server.url + first.get_absolute_url()
 
 
 @pytest.mark.parametrize(("width", "height"), [(1366, 768), (1920, 1080)])
 def test_review_fits_the_projector_without_sideways_scrolling(page, login, seed_review, width, height):
-    meeting, chair, url = seed_review
+    _meeting, chair, url = seed_review
     login(chair)
     page.set_viewport_size({"width": width, "height": height})
 
@@ -89,7 +109,7 @@ def test_review_fits_the_projector_without_sideways_scrolling(page, login, seed_
 
 
 def test_review_disabled_controls_look_disabled(page, login, seed_review):
-    meeting, chair, url = seed_review
+    _meeting, chair, url = seed_review
     login(chair)
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(url)
@@ -107,7 +127,7 @@ def test_review_disabled_controls_look_disabled(page, login, seed_review):
 
 
 def test_review_arrow_and_letter_keys_move_between_cases_outside_form_fields(page, login, seed_review):
-    meeting, chair, url = seed_review
+    _meeting, chair, url = seed_review
     login(chair)
     page.goto(url)
     expect(page.locator("#review-keys")).to_be_visible()

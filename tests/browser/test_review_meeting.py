@@ -37,8 +37,12 @@ def board_meeting():
         users[key] = UserFactory(username=key, first_name=first, last_name=key.title())
         BoardMembershipFactory(board=board, user=users[key], specialty=specialty, role=role)
     # 16:00 in Zurich; the guidance of each case is computed as of this day.
-    meeting = MeetingFactory(board=board, created_by=users["coordinator"],
-                             starts_at=dt.datetime(2026, 10, 1, 14, 0, tzinfo=dt.UTC), place="Room 4")
+    meeting = MeetingFactory(
+        board=board,
+        created_by=users["coordinator"],
+        starts_at=dt.datetime(2026, 10, 1, 14, 0, tzinfo=dt.UTC),
+        place="Room 4",
+    )
     patients = {
         "colon": crc_patient(name="Carl Colon"),
         "adrenal": acc_patient(name="Alma Adrenal"),
@@ -182,8 +186,12 @@ def test_whole_meeting_from_agenda_to_follow_up(page, live_server, login, board_
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.CLOSED
     statuses = dict(AgendaItem.objects.values_list("patient__name", "status"))
-    assert statuses == {"Alma Adrenal": "discussed", "Carl Colon": "discussed", "Dora Deferred": "deferred",
-                        "Ella Extra": "deferred"}
+    assert statuses == {
+        "Alma Adrenal": "discussed",
+        "Carl Colon": "discussed",
+        "Dora Deferred": "deferred",
+        "Ella Extra": "deferred",
+    }
     assert AgendaItem.objects.get(patient=patients["extra"]).status_reason == "Not reached at the meeting"
     assert all(decision.is_signed and decision.signed_by == users["chair"] for decision in Decision.objects.all())
     colon = AgendaItem.objects.select_related("evaluation").get(patient=patients["colon"])

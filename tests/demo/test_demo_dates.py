@@ -51,7 +51,9 @@ def test_loaddemo_dates_the_meeting_cases_so_some_are_ready_and_others_have_gaps
     for agenda_item in AgendaItem.objects.select_related("meeting__board"):
         patient = Patient.objects.for_record().get(pk=agenda_item.patient_id)
         day = agenda_item.meeting.starts_at.date()
-        problems[patient.mrn] = {p.code for p in readiness_problems(patient, agenda_item.meeting.board.readiness_profile, day)}
+        problems[patient.mrn] = {
+            p.code for p in readiness_problems(patient, agenda_item.meeting.board.readiness_profile, day)
+        }
     assert problems == {
         "ACC-0001": {"imaging", "ecog"},  # the seed course ends in September 2025
         "ACC-0005": set(),

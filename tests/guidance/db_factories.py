@@ -20,19 +20,43 @@ AS_OF = dt.date(2026, 10, 1)
 ACC_CASE = {
     "format": "oligoboard-case/1",
     "patient": {
-        "birth_date": "1975-05-21", "sex": "F", "ecog": [{"date": "2026-09-20", "value": 0}],
-        "comorbidities": [], "frailty_assessments": [],
+        "birth_date": "1975-05-21",
+        "sex": "F",
+        "ecog": [{"date": "2026-09-20", "value": 0}],
+        "comorbidities": [],
+        "frailty_assessments": [],
     },
     "primary": {
-        "disease": "acc", "site": "left_adrenal", "diagnosis_date": "2018-02-12", "t_stage": "T2",
-        "n_status": "N0", "resection": {"date": "2018-03-01", "margin": "R0"},
+        "disease": "acc",
+        "site": "left_adrenal",
+        "diagnosis_date": "2018-02-12",
+        "t_stage": "T2",
+        "n_status": "N0",
+        "resection": {"date": "2018-03-01", "margin": "R0"},
         "ki67": [{"date": "2018-03-01", "value_pct": 8, "specimen": "left adrenalectomy"}],
-        "hormone_excess": False, "glucocorticoid_excess": False, "hormone_excess_uncontrolled": None,
+        "hormone_excess": False,
+        "glucocorticoid_excess": False,
+        "hormone_excess_uncontrolled": None,
     },
     "lesions": [
-        {"id": "L1", "organ": "lung", "detected_on": "2026-09-14", "measurements": [{"date": "2026-09-14", "size_mm": 18}]},
-        {"id": "L2", "organ": "lung", "detected_on": "2026-09-14", "measurements": [{"date": "2026-09-14", "size_mm": 9}]},
-        {"id": "L3", "organ": "lung", "detected_on": "2026-09-14", "measurements": [{"date": "2026-09-14", "size_mm": 35}]},
+        {
+            "id": "L1",
+            "organ": "lung",
+            "detected_on": "2026-09-14",
+            "measurements": [{"date": "2026-09-14", "size_mm": 18}],
+        },
+        {
+            "id": "L2",
+            "organ": "lung",
+            "detected_on": "2026-09-14",
+            "measurements": [{"date": "2026-09-14", "size_mm": 9}],
+        },
+        {
+            "id": "L3",
+            "organ": "lung",
+            "detected_on": "2026-09-14",
+            "measurements": [{"date": "2026-09-14", "size_mm": 35}],
+        },
     ],
     "events": [
         {"type": "diagnosis", "start": "2018-02-12"},
@@ -46,17 +70,37 @@ ACC_CASE = {
 CRC_CASE = {
     "format": "oligoboard-case/1",
     "patient": {
-        "birth_date": "1958-04-02", "sex": "M", "ecog": [{"date": "2026-09-02", "value": 1}],
-        "comorbidities": ["type 2 diabetes"], "frailty_assessments": [],
+        "birth_date": "1958-04-02",
+        "sex": "M",
+        "ecog": [{"date": "2026-09-02", "value": 1}],
+        "comorbidities": ["type 2 diabetes"],
+        "frailty_assessments": [],
     },
     "primary": {
-        "disease": "crc", "site": "sigmoid_colon", "diagnosis_date": "2024-11-15", "t_stage": "T3",
-        "n_status": "N1", "resection": {"date": "2024-12-20", "margin": "R0"}, "ki67": [],
-        "hormone_excess": None, "glucocorticoid_excess": None, "hormone_excess_uncontrolled": None,
+        "disease": "crc",
+        "site": "sigmoid_colon",
+        "diagnosis_date": "2024-11-15",
+        "t_stage": "T3",
+        "n_status": "N1",
+        "resection": {"date": "2024-12-20", "margin": "R0"},
+        "ki67": [],
+        "hormone_excess": None,
+        "glucocorticoid_excess": None,
+        "hormone_excess_uncontrolled": None,
     },
     "lesions": [
-        {"id": "S7", "organ": "liver", "detected_on": "2026-08-28", "measurements": [{"date": "2026-08-28", "size_mm": 24}]},
-        {"id": "S4", "organ": "liver", "detected_on": "2026-08-28", "measurements": [{"date": "2026-08-28", "size_mm": 15}]},
+        {
+            "id": "S7",
+            "organ": "liver",
+            "detected_on": "2026-08-28",
+            "measurements": [{"date": "2026-08-28", "size_mm": 24}],
+        },
+        {
+            "id": "S4",
+            "organ": "liver",
+            "detected_on": "2026-08-28",
+            "measurements": [{"date": "2026-08-28", "size_mm": 15}],
+        },
     ],
     "events": [
         {"type": "diagnosis", "start": "2024-11-15"},
@@ -112,15 +156,20 @@ def heavy_patient(*, lesions: int = 40, measurements: int = 8, events: int = 150
     PrimaryTumourFactory(patient=patient, diagnosed_on=dt.date(2010, 1, 5), resected_on=dt.date(2010, 2, 1))
     rows = patient_models.Lesion.objects.bulk_create(
         patient_models.Lesion(
-            patient=patient, label=f"H{index}", organ=patient_models.Organ.LUNG if index % 2 else patient_models.Organ.LIVER,
-            detected_on=dt.date(2012, 1, 1) + dt.timedelta(days=index), created_by=by,
+            patient=patient,
+            label=f"H{index}",
+            organ=patient_models.Organ.LUNG if index % 2 else patient_models.Organ.LIVER,
+            detected_on=dt.date(2012, 1, 1) + dt.timedelta(days=index),
+            created_by=by,
         )
         for index in range(lesions)
     )
     patient_models.Measurement.objects.bulk_create(
         patient_models.Measurement(
-            lesion=lesion, measured_on=lesion.detected_on + dt.timedelta(days=90 * number),
-            size_mm=Decimal(10 + number), created_by=by,
+            lesion=lesion,
+            measured_on=lesion.detected_on + dt.timedelta(days=90 * number),
+            size_mm=Decimal(10 + number),
+            created_by=by,
         )
         for lesion in rows
         for number in range(measurements)
@@ -128,7 +177,9 @@ def heavy_patient(*, lesions: int = 40, measurements: int = 8, events: int = 150
     kinds = [patient_models.EventType.IMAGING, patient_models.EventType.PROGRESSION, patient_models.EventType.SBRT]
     created = patient_models.Event.objects.bulk_create(
         patient_models.Event(
-            patient=patient, type=kinds[index % 3], started_on=dt.date(2012, 1, 1) + dt.timedelta(days=20 * index),
+            patient=patient,
+            type=kinds[index % 3],
+            started_on=dt.date(2012, 1, 1) + dt.timedelta(days=20 * index),
             created_by=by,
         )
         for index in range(events)

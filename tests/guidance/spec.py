@@ -27,7 +27,7 @@ class SpecParameter:
 def _section(text: str, number: int) -> str:
     start = re.search(rf"^## {number}\. .*$", text, re.MULTILINE)
     end = re.search(rf"^## {number + 1}\. .*$", text, re.MULTILINE)
-    return text[start.end():end.start()]
+    return text[start.end() : end.start()]
 
 
 def _rows(section: str) -> list[list[str]]:

@@ -23,18 +23,28 @@ def _url(name: str, release: GuidelineRelease) -> str:
 def _change_form_data(release: GuidelineRelease, changes: dict | None = None) -> dict:
     """POST data of the release's admin change form, with its parameter and rule inlines as stored."""
     data = {
-        "version": release.version, "effective_on": "",
-        "change_note": release.change_note, "_save": "Save",
+        "version": release.version,
+        "effective_on": "",
+        "change_note": release.change_note,
+        "_save": "Save",
     }
     for prefix, rows, fields in (
         ("parameters", release.parameters.all(), ["name", "value", "unit", "source", "note"]),
-        ("rules", release.rules.all(), ["code", "scope", "category", "order", "condition", "text", "evidence", "source"]),
+        (
+            "rules",
+            release.rules.all(),
+            ["code", "scope", "category", "order", "condition", "text", "evidence", "source"],
+        ),
     ):
         rows = list(rows)
-        data.update({
-            f"{prefix}-TOTAL_FORMS": len(rows), f"{prefix}-INITIAL_FORMS": len(rows),
-            f"{prefix}-MIN_NUM_FORMS": 0, f"{prefix}-MAX_NUM_FORMS": 1000,
-        })
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": len(rows),
+                f"{prefix}-INITIAL_FORMS": len(rows),
+                f"{prefix}-MIN_NUM_FORMS": 0,
+                f"{prefix}-MAX_NUM_FORMS": 1000,
+            }
+        )
         for index, row in enumerate(rows):
             data[f"{prefix}-{index}-id"] = row.pk
             data[f"{prefix}-{index}-release"] = release.pk
@@ -77,7 +87,9 @@ def test_admin_refuses_an_invalid_condition_with_a_suggestion_at_the_field(edito
     rule = draft.rules.get(code="GEN-MD-01")
     before = rule.condition
 
-    response = editor_client.post(_url("change", draft), _change_form_data(draft, {("rules", rule.pk, "condition"): "metastasis_cuont > 1"}))
+    response = editor_client.post(
+        _url("change", draft), _change_form_data(draft, {("rules", rule.pk, "condition"): "metastasis_cuont > 1"})
+    )
 
     assert response.status_code == 200
     errors = response.context["inline_admin_formsets"][1].formset.errors
@@ -164,7 +176,9 @@ def test_admin_refuses_a_parameter_value_outside_its_kind_at_the_field(editor_cl
     parameter = draft.parameters.get(name=name)
     before = parameter.value
 
-    response = editor_client.post(_url("change", draft), _change_form_data(draft, {("parameters", parameter.pk, "value"): value}))
+    response = editor_client.post(
+        _url("change", draft), _change_form_data(draft, {("parameters", parameter.pk, "value"): value})
+    )
 
     assert response.status_code == 200
     errors = [form_errors for form_errors in response.context["inline_admin_formsets"][0].formset.errors if form_errors]
@@ -209,9 +223,14 @@ def _with_new_rows(data: dict, prefix: str, rows: list[dict]) -> dict:
 
 NEW_PARAMETER = {"name": "ACC_NEW_LIMIT_MM", "value": "40", "unit": "mm", "source": "Test", "note": ""}
 NEW_RULE = {
-    "code": "ACC-CAU-99", "scope": "acc", "category": "caution", "order": "9990",
-    "condition": "largest_metastasis_mm >= ACC_NEW_LIMIT_MM", "text": "A large metastasis may be weighed.",
-    "evidence": "", "source": "Test",
+    "code": "ACC-CAU-99",
+    "scope": "acc",
+    "category": "caution",
+    "order": "9990",
+    "condition": "largest_metastasis_mm >= ACC_NEW_LIMIT_MM",
+    "text": "A large metastasis may be weighed.",
+    "evidence": "",
+    "source": "Test",
 }
 
 
@@ -231,9 +250,16 @@ def test_admin_accepts_a_parameter_renamed_together_with_its_rule(editor_client,
     rule = draft.rules.get(code="ACC-LT-05")
     renamed = rule.condition.replace("ACC_LONG_INTERVAL_MIN_MONTHS", "ACC_LONG_INTERVAL_MONTHS")
 
-    response = editor_client.post(_url("change", draft), _change_form_data(draft, {
-        ("parameters", parameter.pk, "name"): "ACC_LONG_INTERVAL_MONTHS", ("rules", rule.pk, "condition"): renamed,
-    }))
+    response = editor_client.post(
+        _url("change", draft),
+        _change_form_data(
+            draft,
+            {
+                ("parameters", parameter.pk, "name"): "ACC_LONG_INTERVAL_MONTHS",
+                ("rules", rule.pk, "condition"): renamed,
+            },
+        ),
+    )
 
     assert response.status_code == 302
     rule.refresh_from_db()
@@ -243,14 +269,23 @@ def test_admin_accepts_a_parameter_renamed_together_with_its_rule(editor_client,
 def test_admin_refuses_a_rename_that_leaves_a_rule_naming_the_old_parameter(editor_client, draft):
     parameter = draft.parameters.get(name="ACC_LONG_INTERVAL_MIN_MONTHS")
 
-    response = editor_client.post(_url("change", draft), _change_form_data(draft, {
-        ("parameters", parameter.pk, "name"): "ACC_LONG_INTERVAL_MONTHS",
-    }))
+    response = editor_client.post(
+        _url("change", draft),
+        _change_form_data(
+            draft,
+            {
+                ("parameters", parameter.pk, "name"): "ACC_LONG_INTERVAL_MONTHS",
+            },
+        ),
+    )
 
     assert response.status_code == 200
     errors = [form_errors for form_errors in response.context["inline_admin_formsets"][1].formset.errors if form_errors]
     assert len(errors) == 1
-    assert "unknown name 'ACC_LONG_INTERVAL_MIN_MONTHS' (did you mean 'ACC_LONG_INTERVAL_MONTHS'?)" in errors[0]["condition"]
+    assert (
+        "unknown name 'ACC_LONG_INTERVAL_MIN_MONTHS' (did you mean 'ACC_LONG_INTERVAL_MONTHS'?)"
+        in errors[0]["condition"]
+    )
     assert draft.parameters.filter(name="ACC_LONG_INTERVAL_MIN_MONTHS").exists()
 
 
@@ -271,15 +306,22 @@ def test_admin_refuses_deleting_a_parameter_a_rule_still_uses(editor_client, dra
 def _add_form_data(parameters: list[dict], rules: list[dict]) -> dict:
     data = {"disease": "acc", "version": "2099.1", "effective_on": "", "change_note": "From scratch", "_save": "Save"}
     for prefix, rows in (("parameters", parameters), ("rules", rules)):
-        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0, f"{prefix}-MIN_NUM_FORMS": 0,
-                     f"{prefix}-MAX_NUM_FORMS": 1000})
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": 0,
+                f"{prefix}-INITIAL_FORMS": 0,
+                f"{prefix}-MIN_NUM_FORMS": 0,
+                f"{prefix}-MAX_NUM_FORMS": 1000,
+            }
+        )
         _with_new_rows(data, prefix, rows)
     return data
 
 
 def test_admin_add_release_page_accepts_rules_naming_its_new_parameters(editor_client, releases):
-    response = editor_client.post(reverse("admin:guidance_guidelinerelease_add"),
-                                  _add_form_data([NEW_PARAMETER], [NEW_RULE]))
+    response = editor_client.post(
+        reverse("admin:guidance_guidelinerelease_add"), _add_form_data([NEW_PARAMETER], [NEW_RULE])
+    )
 
     assert response.status_code == 302
     release = GuidelineRelease.objects.get(disease="acc", version="2099.1")
@@ -289,7 +331,9 @@ def test_admin_add_release_page_accepts_rules_naming_its_new_parameters(editor_c
 def test_admin_add_release_page_refuses_an_unknown_parameter_with_a_suggestion(editor_client, releases):
     rule = {**NEW_RULE, "condition": "largest_metastasis_mm >= ACC_NEW_LIMT_MM"}
 
-    response = editor_client.post(reverse("admin:guidance_guidelinerelease_add"), _add_form_data([NEW_PARAMETER], [rule]))
+    response = editor_client.post(
+        reverse("admin:guidance_guidelinerelease_add"), _add_form_data([NEW_PARAMETER], [rule])
+    )
 
     assert response.status_code == 200
     assert "did you mean &#x27;ACC_NEW_LIMIT_MM&#x27;?" in response.text
@@ -299,9 +343,15 @@ def test_admin_add_release_page_refuses_an_unknown_parameter_with_a_suggestion(e
 def test_admin_refuses_a_syntax_error_with_a_suggestion_at_the_field(editor_client, draft):
     rule = draft.rules.get(code="GEN-MD-01")
 
-    response = editor_client.post(_url("change", draft), _change_form_data(draft, {
-        ("rules", rule.pk, "condition"): "missing(ecog) && frail",
-    }))
+    response = editor_client.post(
+        _url("change", draft),
+        _change_form_data(
+            draft,
+            {
+                ("rules", rule.pk, "condition"): "missing(ecog) && frail",
+            },
+        ),
+    )
 
     assert response.status_code == 200
     errors = [form_errors for form_errors in response.context["inline_admin_formsets"][1].formset.errors if form_errors]

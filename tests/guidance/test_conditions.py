@@ -23,9 +23,15 @@ def value_of(text, **names):
 @pytest.mark.parametrize(
     ("a", "b", "conjunction", "disjunction"),
     [
-        (T, T, T, T), (T, F, F, T), (T, U, U, T),
-        (F, T, F, T), (F, F, F, F), (F, U, F, U),
-        (U, T, U, T), (U, F, F, U), (U, U, U, U),
+        (T, T, T, T),
+        (T, F, F, T),
+        (T, U, U, T),
+        (F, T, F, T),
+        (F, F, F, F),
+        (F, U, F, U),
+        (U, T, U, T),
+        (U, F, F, U),
+        (U, U, U, U),
     ],
 )
 def test_kleene_and_or_truth_tables(a, b, conjunction, disjunction):
@@ -107,7 +113,10 @@ def test_interval_comparisons_are_made_on_dates(end, op, months, expected):
     interval = MonthInterval(date(2023, 1, 10), end)
 
     assert value_of(f"interval {op} N", interval=interval, N=months) is expected
-    assert value_of(f"N {op.replace('<', '#').replace('>', '<').replace('#', '>')} interval", interval=interval, N=months) is expected
+    assert (
+        value_of(f"N {op.replace('<', '#').replace('>', '<').replace('#', '>')} interval", interval=interval, N=months)
+        is expected
+    )
 
 
 def test_interval_at_month_end_uses_last_day_of_target_month():
@@ -136,7 +145,8 @@ def test_fact_function_unknown_names_its_missing_fact():
     below = FactFunction(lambda mm: None, "largest_metastasis_mm")
 
     assert compile_condition("all_metastases_below(P)").evaluate({"all_metastases_below": below, "P": 30}) == (
-        None, ("largest_metastasis_mm",),
+        None,
+        ("largest_metastasis_mm",),
     )
 
 
@@ -144,7 +154,9 @@ def test_used_records_names_and_function_calls():
     used = {}
     below = FactFunction(lambda mm: mm > 10, "largest_metastasis_mm")
 
-    compile_condition("a and all_metastases_below(P)").evaluate({"a": True, "all_metastases_below": below, "P": 30}, used)
+    compile_condition("a and all_metastases_below(P)").evaluate(
+        {"a": True, "all_metastases_below": below, "P": 30}, used
+    )
 
     assert used == {"a": True, "P": 30, "all_metastases_below(P)": True}
 

@@ -46,7 +46,11 @@ def test_whole_months_is_largest_n_with_add_months_not_after_b(a, b, expected):
 
 @pytest.mark.parametrize(
     ("birth", "on", "years"),
-    [(date(1964, 3, 2), date(2016, 3, 1), 51), (date(1964, 3, 2), date(2016, 3, 2), 52), (date(2000, 2, 29), date(2001, 2, 28), 1)],
+    [
+        (date(1964, 3, 2), date(2016, 3, 1), 51),
+        (date(1964, 3, 2), date(2016, 3, 2), 52),
+        (date(2000, 2, 29), date(2001, 2, 28), 1),
+    ],
 )
 def test_completed_years_counts_birthdays(birth, on, years):
     assert completed_years(birth, on) == years

@@ -13,7 +13,9 @@ from tests.guidance.records import case, event, lesion
 
 def facts(case_dict, as_of="2024-05-10", board_inputs=None):
     record = record_from_case_dict(case_dict)
-    return derive_facts(record, normalise_board_inputs(board_inputs), DEFAULT_PARAMETERS, date.fromisoformat(as_of)).namespace
+    return derive_facts(
+        record, normalise_board_inputs(board_inputs), DEFAULT_PARAMETERS, date.fromisoformat(as_of)
+    ).namespace
 
 
 def test_age_in_completed_years():
@@ -33,20 +35,33 @@ def test_age_in_completed_years():
 def test_metastasis_counts_and_sizes(lesions, count, sites, largest, distant):
     namespace = facts(case("crc", lesions=lesions))
 
-    assert (namespace["metastasis_count"], namespace["metastatic_sites"], namespace["largest_metastasis_mm"],
-            namespace["distant_metastasis_present"]) == (count, sites, largest, distant)
+    assert (
+        namespace["metastasis_count"],
+        namespace["metastatic_sites"],
+        namespace["largest_metastasis_mm"],
+        namespace["distant_metastasis_present"],
+    ) == (count, sites, largest, distant)
 
 
 def test_latest_measurement_on_or_before_as_of_is_the_size():
-    namespace = facts(case("crc", lesions=[lesion("A", sizes=[("2024-01-01", 20), ("2024-05-01", 25), ("2024-06-01", 40)],
-                                                 detected="2024-01-01")]))
+    namespace = facts(
+        case(
+            "crc",
+            lesions=[
+                lesion("A", sizes=[("2024-01-01", 20), ("2024-05-01", 25), ("2024-06-01", 40)], detected="2024-01-01")
+            ],
+        )
+    )
 
     assert namespace["largest_metastasis_mm"] == 25
 
 
 def test_acc_regional_nodes_count_as_one_site():
-    lesions = [lesion("N1", "lymph_node", regional=True, sizes=12), lesion("N2", "lymph_node", regional=True, sizes=12),
-               lesion("L1", "lung", sizes=8)]
+    lesions = [
+        lesion("N1", "lymph_node", regional=True, sizes=12),
+        lesion("N2", "lymph_node", regional=True, sizes=12),
+        lesion("L1", "lung", sizes=8),
+    ]
 
     namespace = facts(case("acc", lesions=lesions))
 
@@ -62,7 +77,10 @@ def test_irradiated_lesions_stay_active():
 
 
 def test_ned_start_requires_no_active_or_new_lesion():
-    lesions = [lesion("A", detected="2023-03-01", sizes=10, removed="2023-04-01"), lesion("B", detected="2024-04-28", sizes=10)]
+    lesions = [
+        lesion("A", detected="2023-03-01", sizes=10, removed="2023-04-01"),
+        lesion("B", detected="2024-04-28", sizes=10),
+    ]
     events = [event("metastatic_diagnosis", "2023-03-01"), event("recurrence", "2024-04-28")]
 
     namespace = facts(case("crc", lesions=lesions, events=events))
@@ -92,18 +110,36 @@ def test_cea_valid_for_90_days(cea_date, value):
 
 
 def test_liver_directed_local_treatment_needs_a_liver_lesion():
-    lesions = [lesion("A", "liver", sizes=10, removed="2024-05-01"), lesion("P", "lung", sizes=10, removed="2024-05-01")]
+    lesions = [
+        lesion("A", "liver", sizes=10, removed="2024-05-01"),
+        lesion("P", "lung", sizes=10, removed="2024-05-01"),
+    ]
 
-    assert facts(case("crc", lesions=lesions, events=[event("metastasectomy", "2024-05-01", lesion_ids=["P"])]))[
-        "liver_directed_local_treatment_done"] is False
-    assert facts(case("crc", lesions=lesions, events=[event("thermal_ablation", "2024-05-01", lesion_ids=["A"], subtype="mwa")]))[
-        "liver_directed_local_treatment_done"] is True
+    assert (
+        facts(case("crc", lesions=lesions, events=[event("metastasectomy", "2024-05-01", lesion_ids=["P"])]))[
+            "liver_directed_local_treatment_done"
+        ]
+        is False
+    )
+    assert (
+        facts(
+            case(
+                "crc",
+                lesions=lesions,
+                events=[event("thermal_ablation", "2024-05-01", lesion_ids=["A"], subtype="mwa")],
+            )
+        )["liver_directed_local_treatment_done"]
+        is True
+    )
 
 
 def test_board_inputs_are_normalised():
     assert normalise_board_inputs({"resectability": "", "primary_controllable": "true", "other": 1}) == {
-        "resectability": None, "all_sites_safely_treatable": None, "complete_resection_feasible": None,
-        "primary_controllable": True, "polymetastatic_history": None,
+        "resectability": None,
+        "all_sites_safely_treatable": None,
+        "complete_resection_feasible": None,
+        "primary_controllable": True,
+        "polymetastatic_history": None,
     }
     with pytest.raises(ValueError):
         normalise_board_inputs({"resectability": "maybe"})

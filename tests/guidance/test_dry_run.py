@@ -50,8 +50,9 @@ def test_dry_run_uses_the_latest_stored_board_inputs(crc_draft, editor, stated_p
 def test_dry_run_with_explicit_board_inputs_overrides_the_stored_ones(crc_draft, editor, stated_patient):
     crc_draft.rules.filter(code="CRLM-LT-01").update(text="Resectable oligometastatic disease: surgery (changed).")
 
-    [result] = services.release_dry_run(draft=crc_draft, patients=[stated_patient], as_of=AS_OF, by=editor,
-                                        board_inputs={})
+    [result] = services.release_dry_run(
+        draft=crc_draft, patients=[stated_patient], as_of=AS_OF, by=editor, board_inputs={}
+    )
 
     assert result.board_inputs_from == "given for the dry run"
     assert result.omd_before == "undetermined"
@@ -151,8 +152,9 @@ def test_dry_run_form_lists_only_patients_the_editor_may_see(crc_draft, editor):
     hidden = crc_patient(by=UserFactory(username="someone-else"), name="Hidden")
     acc_patient(by=editor, name="Other disease")
 
-    form = DryRunForm({"patients": [hidden.pk], "as_of": "2026-10-01", "board_inputs_from": "stored"},
-                      release=crc_draft, user=editor)
+    form = DryRunForm(
+        {"patients": [hidden.pk], "as_of": "2026-10-01", "board_inputs_from": "stored"}, release=crc_draft, user=editor
+    )
 
     assert list(form.fields["patients"].queryset) == [mine]
     assert not form.is_valid()
@@ -165,8 +167,9 @@ def test_admin_dry_run_page_shows_a_readable_diff_per_patient(editor_client, crc
     url = reverse("admin:guidance_guidelinerelease_dry_run", args=[crc_draft.pk])
 
     page = editor_client.get(url)
-    response = editor_client.post(url, {"patients": [stated_patient.pk], "as_of": "2026-10-01",
-                                        "board_inputs_from": "stored"})
+    response = editor_client.post(
+        url, {"patients": [stated_patient.pk], "as_of": "2026-10-01", "board_inputs_from": "stored"}
+    )
 
     assert "Stated Patient" in page.text
     assert response.status_code == 200
@@ -179,8 +182,15 @@ def test_admin_dry_run_page_shows_a_readable_diff_per_patient(editor_client, crc
 def test_admin_dry_run_with_given_board_inputs(editor_client, crc_draft, stated_patient):
     url = reverse("admin:guidance_guidelinerelease_dry_run", args=[crc_draft.pk])
 
-    response = editor_client.post(url, {"patients": [stated_patient.pk], "as_of": "2026-10-01",
-                                        "board_inputs_from": "given", "resectability": "unresectable"})
+    response = editor_client.post(
+        url,
+        {
+            "patients": [stated_patient.pk],
+            "as_of": "2026-10-01",
+            "board_inputs_from": "given",
+            "resectability": "unresectable",
+        },
+    )
 
     [result] = response.context["results"]
     assert result.board_inputs_from == "given for the dry run"

@@ -15,44 +15,108 @@ from tests.guidance.records import case, codes, d, event, lesion, run, status, u
 SPEC = Path("/work/shared/clinical/decision-logic.md")
 
 GENERAL_RULES = {
-    "GEN-CAU-01": "caution", "GEN-MD-01": "missing-data", "GEN-MD-02": "missing-data", "GEN-MD-03": "missing-data",
+    "GEN-CAU-01": "caution",
+    "GEN-MD-01": "missing-data",
+    "GEN-MD-02": "missing-data",
+    "GEN-MD-03": "missing-data",
 }
 ACC_RULES = {
-    "ACC-CLS-01": "classification", "ACC-CLS-02": "classification", "ACC-CLS-03": "local-therapy option",
-    "ACC-CLS-04": "caution", "ACC-CLS-05": "classification", "ACC-CAU-01": "caution", "ACC-CAU-02": "caution",
-    "ACC-CAU-03": "caution", "ACC-CAU-04": "caution", "ACC-CAU-05": "caution",
-    "ACC-LT-01": "local-therapy option", "ACC-LT-03": "local-therapy option", "ACC-LT-04": "local-therapy option",
-    "ACC-LT-05": "local-therapy option", "ACC-LT-06": "local-therapy option", "ACC-LT-07": "local-therapy option",
-    "ACC-LT-08": "local-therapy option", "ACC-LT-09": "local-therapy option", "ACC-LT-10": "local-therapy option",
-    "ACC-LT-11": "local-therapy option", "ACC-LT-12": "local-therapy option", "ACC-LT-13": "local-therapy option",
-    "ACC-SYS-01": "systemic-therapy consideration", "ACC-SYS-02": "systemic-therapy consideration",
-    "ACC-SYS-03": "systemic-therapy consideration", "ACC-SYS-04": "systemic-therapy consideration",
-    "ACC-GEN-01": "caution", "ACC-MD-01": "missing-data", "ACC-MD-02": "missing-data", "ACC-MD-03": "missing-data",
+    "ACC-CLS-01": "classification",
+    "ACC-CLS-02": "classification",
+    "ACC-CLS-03": "local-therapy option",
+    "ACC-CLS-04": "caution",
+    "ACC-CLS-05": "classification",
+    "ACC-CAU-01": "caution",
+    "ACC-CAU-02": "caution",
+    "ACC-CAU-03": "caution",
+    "ACC-CAU-04": "caution",
+    "ACC-CAU-05": "caution",
+    "ACC-LT-01": "local-therapy option",
+    "ACC-LT-03": "local-therapy option",
+    "ACC-LT-04": "local-therapy option",
+    "ACC-LT-05": "local-therapy option",
+    "ACC-LT-06": "local-therapy option",
+    "ACC-LT-07": "local-therapy option",
+    "ACC-LT-08": "local-therapy option",
+    "ACC-LT-09": "local-therapy option",
+    "ACC-LT-10": "local-therapy option",
+    "ACC-LT-11": "local-therapy option",
+    "ACC-LT-12": "local-therapy option",
+    "ACC-LT-13": "local-therapy option",
+    "ACC-SYS-01": "systemic-therapy consideration",
+    "ACC-SYS-02": "systemic-therapy consideration",
+    "ACC-SYS-03": "systemic-therapy consideration",
+    "ACC-SYS-04": "systemic-therapy consideration",
+    "ACC-GEN-01": "caution",
+    "ACC-MD-01": "missing-data",
+    "ACC-MD-02": "missing-data",
+    "ACC-MD-03": "missing-data",
 }
 CRC_RULES = {
-    "CRLM-CLS-01": "classification", "CRLM-CLS-02": "caution", "CRLM-CLS-03": "classification",
-    "CRLM-CAU-01": "caution", "CRLM-TIM-01": "systemic-therapy consideration",
-    "CRLM-TIM-02": "systemic-therapy consideration", "CRLM-TIM-03": "local-therapy option", "CRLM-CAU-02": "caution",
-    "CRLM-PROG-01": "caution", "CRLM-PROG-02": "caution", "CRLM-PROG-03": "local-therapy option",
-    "CRLM-PROG-04": "caution", "CRLM-PROG-05": "local-therapy option", "CRLM-SYS-01": "systemic-therapy consideration",
-    "CRLM-SYS-02": "systemic-therapy consideration", "CRLM-SYS-03": "systemic-therapy consideration",
-    "CRLM-LT-01": "local-therapy option", "CRLM-LT-02": "local-therapy option", "CRLM-LT-03": "local-therapy option",
-    "CRLM-LT-04": "caution", "CRLM-LT-05": "local-therapy option", "CRLM-SCO-01": "caution", "CRLM-SCO-02": "caution",
-    "CRLM-MD-01": "missing-data", "CRLM-MD-02": "missing-data", "CRLM-MD-03": "missing-data",
-    "CRLM-MD-04": "missing-data", "CRLM-MD-05": "missing-data",
+    "CRLM-CLS-01": "classification",
+    "CRLM-CLS-02": "caution",
+    "CRLM-CLS-03": "classification",
+    "CRLM-CAU-01": "caution",
+    "CRLM-TIM-01": "systemic-therapy consideration",
+    "CRLM-TIM-02": "systemic-therapy consideration",
+    "CRLM-TIM-03": "local-therapy option",
+    "CRLM-CAU-02": "caution",
+    "CRLM-PROG-01": "caution",
+    "CRLM-PROG-02": "caution",
+    "CRLM-PROG-03": "local-therapy option",
+    "CRLM-PROG-04": "caution",
+    "CRLM-PROG-05": "local-therapy option",
+    "CRLM-SYS-01": "systemic-therapy consideration",
+    "CRLM-SYS-02": "systemic-therapy consideration",
+    "CRLM-SYS-03": "systemic-therapy consideration",
+    "CRLM-LT-01": "local-therapy option",
+    "CRLM-LT-02": "local-therapy option",
+    "CRLM-LT-03": "local-therapy option",
+    "CRLM-LT-04": "caution",
+    "CRLM-LT-05": "local-therapy option",
+    "CRLM-SCO-01": "caution",
+    "CRLM-SCO-02": "caution",
+    "CRLM-MD-01": "missing-data",
+    "CRLM-MD-02": "missing-data",
+    "CRLM-MD-03": "missing-data",
+    "CRLM-MD-04": "missing-data",
+    "CRLM-MD-05": "missing-data",
 }
 OUTPUT_KEYS = {
-    "disease", "as_of", "ruleset_version", "parameters", "board_inputs", "is_oligometastatic", "omd_state", "facts",
-    "scores", "findings", "undetermined", "lesion_modalities", "disclaimer",
+    "disease",
+    "as_of",
+    "ruleset_version",
+    "parameters",
+    "board_inputs",
+    "is_oligometastatic",
+    "omd_state",
+    "facts",
+    "scores",
+    "findings",
+    "undetermined",
+    "lesion_modalities",
+    "disclaimer",
 }
 SCORE_KEYS = {
-    "mensat_stage", "tumour_involved_organs", "metastatic_sites", "metastasis_count", "largest_metastasis_mm",
-    "disease_free_interval_months", "fong_crs", "fong_crs_range", "fong_risk", "tbs", "tbs_zone", "vigano", "recist",
+    "mensat_stage",
+    "tumour_involved_organs",
+    "metastatic_sites",
+    "metastasis_count",
+    "largest_metastasis_mm",
+    "disease_free_interval_months",
+    "fong_crs",
+    "fong_crs_range",
+    "fong_risk",
+    "tbs",
+    "tbs_zone",
+    "vigano",
+    "recist",
     "crlm_presentation",
 }
 
 CRC_EVENTS = [
-    event("diagnosis", "2022-11-15"), event("primary_resection", "2022-12-20", margin="R0"),
+    event("diagnosis", "2022-11-15"),
+    event("primary_resection", "2022-12-20", margin="R0"),
     event("chemotherapy", "2023-01-25", "2023-06-30", regimen="CAPOX", intent="adjuvant"),
     event("metastatic_diagnosis", "2024-04-28"),
 ]
@@ -69,7 +133,8 @@ def livers(*sizes, detected="2024-04-28"):
 
 
 ACC_EVENTS = [
-    event("diagnosis", "2018-02-12"), event("primary_resection", "2018-03-01", margin="R0"),
+    event("diagnosis", "2018-02-12"),
+    event("primary_resection", "2018-03-01", margin="R0"),
     event("recurrence", "2026-09-14"),
 ]
 
@@ -136,7 +201,7 @@ def test_every_condition_compiles_and_uses_only_known_names(rule):
 
 def test_every_parameter_of_the_spec_is_present_with_its_default():
     spec = SPEC.read_text()
-    section = spec[spec.index("## 3. Parameters"):spec.index("## 4.")]
+    section = spec[spec.index("## 3. Parameters") : spec.index("## 4.")]
     names = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", section))
     values = {parameter.name: parameter.value for parameter in PARAMETERS}
 
@@ -154,17 +219,37 @@ def test_output_has_every_key_of_the_contract_and_is_json():
     output = run(crc(livers(24, 15)))
 
     assert set(output) == OUTPUT_KEYS
-    assert SCORE_KEYS <= set(output["scores"])
-    assert set(output["omd_state"]) == {"state", "genesis", "timing", "course", "omd_diagnosis_date", "episode_event", "episode_date"}
-    assert set(output["board_inputs"]) == {"resectability", "all_sites_safely_treatable", "complete_resection_feasible",
-                                           "primary_controllable", "polymetastatic_history"}
+    assert set(output["scores"]) >= SCORE_KEYS
+    assert set(output["omd_state"]) == {
+        "state",
+        "genesis",
+        "timing",
+        "course",
+        "omd_diagnosis_date",
+        "episode_event",
+        "episode_date",
+    }
+    assert set(output["board_inputs"]) == {
+        "resectability",
+        "all_sites_safely_treatable",
+        "complete_resection_feasible",
+        "primary_controllable",
+        "polymetastatic_history",
+    }
     assert output["disclaimer"] == DISCLAIMER
     assert output["ruleset_version"] == VERSION
     assert output["as_of"] == "2024-05-10"
     assert json.loads(json.dumps(output)) == output
     for finding in output["findings"]:
         assert set(finding) == {"code", "category", "text", "evidence", "source", "facts_used"}
-    assert set(output["lesion_modalities"]["H1"]) == {"surgery", "thermal_ablation", "sbrt", "conventional_rt", "tace", "tare"}
+    assert set(output["lesion_modalities"]["H1"]) == {
+        "surgery",
+        "thermal_ablation",
+        "sbrt",
+        "conventional_rt",
+        "tace",
+        "tare",
+    }
 
 
 def test_disclaimer_is_the_fixed_text():
@@ -177,10 +262,26 @@ def test_disclaimer_is_the_fixed_text():
 def test_facts_hold_every_derived_fact_by_name():
     facts = run(crc(livers(24, 15)))["facts"]
 
-    for name in ("ecog", "frail", "ki67_pct", "primary_controlled", "metastasis_count", "metastatic_sites",
-                 "largest_metastasis_mm", "liver_count", "cea_ng_ml", "episode_events", "ned_start",
-                 "disease_free_interval", "dfi_after_primary_surgery", "event_free_interval",
-                 "metastatic_treatment_naive", "progression_on_chemotherapy", "crlm_presentation", "site_flags"):
+    for name in (
+        "ecog",
+        "frail",
+        "ki67_pct",
+        "primary_controlled",
+        "metastasis_count",
+        "metastatic_sites",
+        "largest_metastasis_mm",
+        "liver_count",
+        "cea_ng_ml",
+        "episode_events",
+        "ned_start",
+        "disease_free_interval",
+        "dfi_after_primary_surgery",
+        "event_free_interval",
+        "metastatic_treatment_naive",
+        "progression_on_chemotherapy",
+        "crlm_presentation",
+        "site_flags",
+    ):
         assert name in facts
     assert facts["disease_free_interval"] == 16
     assert facts["ned_start"] == "2022-12-20"
@@ -206,16 +307,20 @@ def test_only_general_and_own_disease_rules_are_evaluated():
 
 
 def test_unknown_parameter_in_a_condition_raises():
-    broken = RuleSpec(code="X-1", disease="general", category="caution", order=1, condition="metastasis_count > NOPE",
-                      text="x.")
+    broken = RuleSpec(
+        code="X-1", disease="general", category="caution", order=1, condition="metastasis_count > NOPE", text="x."
+    )
 
     with pytest.raises(Exception, match="NOPE"):
         run(crc(livers(24)), rules=list(RULES) + [broken])
 
 
 def test_nothing_after_as_of_is_read():
-    later = crc(livers(24) + [lesion("H9", "liver", "2024-06-01", 60)],
-                events=CRC_EVENTS + [event("progression", "2024-06-01")], cea=(("2024-04-28", 14.2), ("2024-06-01", 500)))
+    later = crc(
+        livers(24) + [lesion("H9", "liver", "2024-06-01", 60)],
+        events=CRC_EVENTS + [event("progression", "2024-06-01")],
+        cea=(("2024-04-28", 14.2), ("2024-06-01", 500)),
+    )
 
     assert run(later, "2024-05-10") == run(crc(livers(24)), "2024-05-10")
 
@@ -365,8 +470,15 @@ def test_acc_latest_ki67_before_as_of_is_used():
     ],
 )
 def test_acc_hormone_rules(hormone, glucocorticoid, uncontrolled, cau04, md02, cau03, lt12):
-    output = run(acc(lungs(10), hormone_excess=hormone, glucocorticoid_excess=glucocorticoid,
-                     hormone_excess_uncontrolled=uncontrolled), ACC_AS_OF)
+    output = run(
+        acc(
+            lungs(10),
+            hormone_excess=hormone,
+            glucocorticoid_excess=glucocorticoid,
+            hormone_excess_uncontrolled=uncontrolled,
+        ),
+        ACC_AS_OF,
+    )
 
     assert status(output, "ACC-CAU-04") is cau04
     assert status(output, "ACC-MD-02") is md02
@@ -385,9 +497,16 @@ def test_acc_hormone_rules(hormone, glucocorticoid, uncontrolled, cau04, md02, c
     ],
 )
 def test_acc_guideline_dfi_boundary(recurrence, feasible, cau05, lt01, md03, dfi):
-    events = [event("diagnosis", "2018-02-12"), event("primary_resection", "2018-03-01"), event("recurrence", recurrence)]
-    output = run(acc(lungs(10, detected=recurrence), events=events), ACC_AS_OF,
-                 board_inputs={"complete_resection_feasible": feasible})
+    events = [
+        event("diagnosis", "2018-02-12"),
+        event("primary_resection", "2018-03-01"),
+        event("recurrence", recurrence),
+    ]
+    output = run(
+        acc(lungs(10, detected=recurrence), events=events),
+        ACC_AS_OF,
+        board_inputs={"complete_resection_feasible": feasible},
+    )
 
     assert output["scores"]["disease_free_interval_months"] == dfi
     assert status(output, "ACC-CAU-05") is cau05
@@ -416,7 +535,11 @@ def test_acc_no_recurrence_after_ned_when_lesions_never_cleared():
     ],
 )
 def test_acc_kimpel_profile(recurrence, size, lt06):
-    events = [event("diagnosis", "2018-02-12"), event("primary_resection", "2018-03-01"), event("recurrence", recurrence)]
+    events = [
+        event("diagnosis", "2018-02-12"),
+        event("primary_resection", "2018-03-01"),
+        event("recurrence", recurrence),
+    ]
     output = run(acc(lungs(size, detected=recurrence), events=events), ACC_AS_OF)
 
     assert status(output, "ACC-LT-06") is lt06
@@ -436,8 +559,12 @@ def test_acc_kimpel_profile_false_without_disease_free_interval():
     [("2025-09-14", True), ("2025-09-15", False)],  # 12 months inclusive from the previous episode
 )
 def test_acc_long_interval_situation_3(previous, lt05):
-    events = [event("diagnosis", "2018-02-12"), event("primary_resection", "2018-03-01"),
-              event("recurrence", previous), event("progression", "2026-09-14")]
+    events = [
+        event("diagnosis", "2018-02-12"),
+        event("primary_resection", "2018-03-01"),
+        event("recurrence", previous),
+        event("progression", "2026-09-14"),
+    ]
     lesions = [lesion("L0", "lung", previous, 10)] + lungs(10)
     output = run(acc(lesions, events=events), ACC_AS_OF)
 
@@ -447,21 +574,33 @@ def test_acc_long_interval_situation_3(previous, lt05):
 @pytest.mark.parametrize(
     ("organ", "lt08", "lt09", "lt10", "lt13"),
     [
-        ("bone", True, False, False, False), ("brain", True, False, False, False), ("liver", False, True, True, False),
-        ("lung", False, False, True, False), ("peritoneum", False, False, False, True),
+        ("bone", True, False, False, False),
+        ("brain", True, False, False, False),
+        ("liver", False, True, True, False),
+        ("lung", False, False, True, False),
+        ("peritoneum", False, False, False, True),
         ("soft_tissue", False, False, False, False),
     ],
 )
 def test_acc_site_rules(organ, lt08, lt09, lt10, lt13):
     output = run(acc([lesion("M1", organ, "2026-09-14", 10)]), ACC_AS_OF)
 
-    assert (status(output, "ACC-LT-08"), status(output, "ACC-LT-09"), status(output, "ACC-LT-10"),
-            status(output, "ACC-LT-13")) == (lt08, lt09, lt10, lt13)
+    assert (
+        status(output, "ACC-LT-08"),
+        status(output, "ACC-LT-09"),
+        status(output, "ACC-LT-10"),
+        status(output, "ACC-LT-13"),
+    ) == (lt08, lt09, lt10, lt13)
 
 
 def test_acc_frail_omd_and_progression_after_systemic_therapy():
-    events = [event("diagnosis", "2018-02-12"), event("primary_resection", "2018-03-01"),
-              event("recurrence", "2025-01-10"), event("mitotane", "2025-02-01"), event("progression", "2026-09-14")]
+    events = [
+        event("diagnosis", "2018-02-12"),
+        event("primary_resection", "2018-03-01"),
+        event("recurrence", "2025-01-10"),
+        event("mitotane", "2025-02-01"),
+        event("progression", "2026-09-14"),
+    ]
     lesions = [lesion("L0", "lung", "2025-01-10", 10)] + lungs(12)
     output = run(acc(lesions, events=events, frailty=(("2026-09-20", True),)), ACC_AS_OF)
 
@@ -476,8 +615,10 @@ def test_acc_general_rule_always_fires():
 
 
 def test_acc_missing_size_leaves_definition_undetermined_unless_iva():
-    lesions = [lesion(f"M{i}", organ, "2026-09-14", None if i == 0 else 10)
-               for i, organ in enumerate(["lung", "liver", "bone"])]
+    lesions = [
+        lesion(f"M{i}", organ, "2026-09-14", None if i == 0 else 10)
+        for i, organ in enumerate(["lung", "liver", "bone"])
+    ]
     output = run(acc(lesions), ACC_AS_OF)
 
     assert output["is_oligometastatic"] == "undetermined"
@@ -497,7 +638,12 @@ def test_acc_missing_size_leaves_definition_undetermined_unless_iva():
         (livers(10, 10, 10, 10, 10, 10), {"all_sites_safely_treatable": False}, "false", False),
         (livers(10, 10, 10, 10, 10, 10), {}, "false", False),
         (livers(10) + [lesion("P1", "lung", "2024-04-28", 10)], {**SAFE}, "true", False),
-        (livers(10) + [lesion("P1", "lung", "2024-04-28", 10), lesion("B1", "bone", "2024-04-28", 10)], {**SAFE}, "false", False),
+        (
+            livers(10) + [lesion("P1", "lung", "2024-04-28", 10), lesion("B1", "bone", "2024-04-28", 10)],
+            {**SAFE},
+            "false",
+            False,
+        ),
         (livers(10, 10), {}, "undetermined", False),
         (livers(10, 10), {"all_sites_safely_treatable": False}, "false", False),
     ],
@@ -511,8 +657,10 @@ def test_crlm_esmo_definition(lesions, inputs, omd, cls02):
 
 
 def test_crlm_regional_nodes_are_not_metastases():
-    lesions = livers(10) + [lesion("N1", "lymph_node", "2022-11-15", 12, removed="2022-12-20", regional=True),
-                            lesion("N2", "lymph_node", "2024-04-28", 12, regional=True)]
+    lesions = livers(10) + [
+        lesion("N1", "lymph_node", "2022-11-15", 12, removed="2022-12-20", regional=True),
+        lesion("N2", "lymph_node", "2024-04-28", 12, regional=True),
+    ]
     output = run(crc(lesions), board_inputs=SAFE)
 
     assert output["scores"]["metastasis_count"] == 1
@@ -520,9 +668,14 @@ def test_crlm_regional_nodes_are_not_metastases():
 
 
 def test_crlm_primary_in_situ_needs_board_controllable():
-    output = run(crc(livers(10), resection=None, events=[event("diagnosis", "2022-11-15"),
-                                                          event("metastatic_diagnosis", "2024-04-28")]),
-                 board_inputs=SAFE)
+    output = run(
+        crc(
+            livers(10),
+            resection=None,
+            events=[event("diagnosis", "2022-11-15"), event("metastatic_diagnosis", "2024-04-28")],
+        ),
+        board_inputs=SAFE,
+    )
 
     assert output["is_oligometastatic"] == "undetermined"
     assert undetermined(output)["CRLM-CLS-01"] == ["primary_controlled", "board_inputs.primary_controllable"]
@@ -554,7 +707,11 @@ def test_crlm_local_recurrence_defers_to_board_for_control():
 def test_crlm_thermal_ablation_size_limit(sizes, lt02, lt03, lt04):
     output = run(crc(livers(*sizes)), board_inputs=SAFE)
 
-    assert (status(output, "CRLM-LT-02"), status(output, "CRLM-LT-03"), status(output, "CRLM-LT-04")) == (lt02, lt03, lt04)
+    assert (status(output, "CRLM-LT-02"), status(output, "CRLM-LT-03"), status(output, "CRLM-LT-04")) == (
+        lt02,
+        lt03,
+        lt04,
+    )
 
 
 @pytest.mark.parametrize(
@@ -568,13 +725,21 @@ def test_crlm_thermal_ablation_size_limit(sizes, lt02, lt03, lt04):
     ],
 )
 def test_crlm_presentation_and_timing_rules(detected, presentation, tim01, tim02, tim03, cau02, sys03):
-    events = [event("diagnosis", "2022-11-15"), event("primary_resection", "2022-12-20"),
-              event("metastatic_diagnosis", detected)]
+    events = [
+        event("diagnosis", "2022-11-15"),
+        event("primary_resection", "2022-12-20"),
+        event("metastatic_diagnosis", detected),
+    ]
     output = run(crc(livers(20, detected=detected), events=events), "2023-07-01", board_inputs=SAFE)
 
     assert output["scores"]["crlm_presentation"] == presentation
-    assert (status(output, "CRLM-TIM-01"), status(output, "CRLM-TIM-02"), status(output, "CRLM-TIM-03"),
-            status(output, "CRLM-CAU-02"), status(output, "CRLM-SYS-03")) == (tim01, tim02, tim03, cau02, sys03)
+    assert (
+        status(output, "CRLM-TIM-01"),
+        status(output, "CRLM-TIM-02"),
+        status(output, "CRLM-TIM-03"),
+        status(output, "CRLM-CAU-02"),
+        status(output, "CRLM-SYS-03"),
+    ) == (tim01, tim02, tim03, cau02, sys03)
 
 
 def test_crlm_timing_rules_need_treatment_naive_disease():
@@ -589,15 +754,18 @@ def test_crlm_timing_rules_need_treatment_naive_disease():
 
 def _progression_case(sizes, cea, line=1):
     events = [
-        event("diagnosis", "2022-11-15"), event("primary_resection", "2022-12-20"),
+        event("diagnosis", "2022-11-15"),
+        event("primary_resection", "2022-12-20"),
         event("metastatic_diagnosis", "2024-01-10"),
         event("chemotherapy", "2024-01-20", regimen="FOLFOX", line=1, end=None if line == 1 else "2024-03-01"),
     ]
     if line == 2:
         events.append(event("chemotherapy", "2024-03-05", regimen="FOLFIRI", line=2))
     events.append(event("progression", "2024-05-01"))
-    lesions = [lesion(f"H{i}", "liver", "2024-01-10", [("2024-01-10", size), ("2024-05-01", size + 10)])
-               for i, size in enumerate(sizes, start=1)]
+    lesions = [
+        lesion(f"H{i}", "liver", "2024-01-10", [("2024-01-10", size), ("2024-05-01", size + 10)])
+        for i, size in enumerate(sizes, start=1)
+    ]
     return crc(lesions, events=events, cea=(("2024-05-01", cea),))
 
 
@@ -645,11 +813,14 @@ def test_crlm_no_progression_on_chemotherapy_when_new_therapy_started():
 
 
 def test_crlm_controlled_on_second_line():
-    events = [event("diagnosis", "2022-11-15"), event("primary_resection", "2022-12-20"),
-              event("metastatic_diagnosis", "2024-01-10"),
-              event("chemotherapy", "2024-01-20", "2024-03-01", regimen="FOLFOX", line=1),
-              event("progression", "2024-03-01"),
-              event("chemotherapy", "2024-03-05", regimen="FOLFIRI", line=2)]
+    events = [
+        event("diagnosis", "2022-11-15"),
+        event("primary_resection", "2022-12-20"),
+        event("metastatic_diagnosis", "2024-01-10"),
+        event("chemotherapy", "2024-01-20", "2024-03-01", regimen="FOLFOX", line=1),
+        event("progression", "2024-03-01"),
+        event("chemotherapy", "2024-03-05", regimen="FOLFIRI", line=2),
+    ]
     lesions = [lesion("H1", "liver", "2024-01-10", [("2024-01-10", 30), ("2024-03-01", 40), ("2024-06-01", 25)])]
     output = run(crc(lesions, events=events, cea=(("2024-06-01", 5),)), "2024-06-10", board_inputs=SAFE)
 
@@ -668,7 +839,11 @@ def test_crlm_controlled_on_second_line():
 def test_crlm_resectability_rules(inputs, sys01, lt01, lt05):
     output = run(crc(livers(20, 15)), board_inputs={**SAFE, **inputs})
 
-    assert (status(output, "CRLM-SYS-01"), status(output, "CRLM-LT-01"), status(output, "CRLM-LT-05")) == (sys01, lt01, lt05)
+    assert (status(output, "CRLM-SYS-01"), status(output, "CRLM-LT-01"), status(output, "CRLM-LT-05")) == (
+        sys01,
+        lt01,
+        lt05,
+    )
     assert status(output, "CRLM-MD-03") is (inputs["resectability"] is None)
 
 
@@ -692,8 +867,12 @@ def test_crlm_after_hepatectomy_adjuvant_consideration():
 
 @pytest.mark.parametrize(
     ("n_status", "cea", "md01", "md02"),
-    [("N1", (("2024-04-28", 5),), False, False), ("Nx", (("2024-04-28", 5),), False, True),
-     (None, (("2024-04-28", 5),), False, True), ("N0", (("2024-01-01", 5),), True, False)],
+    [
+        ("N1", (("2024-04-28", 5),), False, False),
+        ("Nx", (("2024-04-28", 5),), False, True),
+        (None, (("2024-04-28", 5),), False, True),
+        ("N0", (("2024-01-01", 5),), True, False),
+    ],
 )
 def test_crlm_missing_data_rules(n_status, cea, md01, md02):
     output = run(crc(livers(20), n_status=n_status, cea=cea), board_inputs=SAFE)

@@ -37,7 +37,9 @@ def test_input_hash_changes_with_record_as_of_and_board_inputs(db):
     MeasurementFactory(lesion=patient.lesions.get(label="S7"), measured_on=dt.date(2026, 9, 30), size_mm=26)
     changed_record = facts.input_hash(facts.case_dict_for(patient), as_of=dt.date(2026, 10, 1), board_inputs={})
 
-    assert base == facts.input_hash(facts.case_dict_for(crc_patient(mrn="OTHER1")), as_of=dt.date(2026, 10, 1), board_inputs={})
+    assert base == facts.input_hash(
+        facts.case_dict_for(crc_patient(mrn="OTHER1")), as_of=dt.date(2026, 10, 1), board_inputs={}
+    )
     assert base != changed_record
     assert base != facts.input_hash(case, as_of=dt.date(2026, 9, 1), board_inputs={})
     assert base != facts.input_hash(case, as_of=dt.date(2026, 10, 1), board_inputs={"resectability": "unresectable"})

@@ -22,22 +22,45 @@ def _lesion_sets(disease: str):
         "sized": [lesion("A", organ, "2024-04-28", 24), lesion("B", "liver", "2024-04-28", 35)],
         "unsized": [lesion("A", organ, "2024-04-28", 24), lesion("U", "liver", "2024-04-28", None)],
         "many": [lesion(f"M{n}", "liver", "2024-04-28", 10 + n) for n in range(7)],
-        "extrahepatic": [lesion("A", "liver", "2024-04-28", 12), lesion("P", "lung", "2024-04-28", None),
-                         lesion("R", "local_recurrence", "2024-04-28", 15)],
+        "extrahepatic": [
+            lesion("A", "liver", "2024-04-28", 12),
+            lesion("P", "lung", "2024-04-28", None),
+            lesion("R", "local_recurrence", "2024-04-28", 15),
+        ],
     }
 
 
 def _battery():
     """Records with every kind of gap: no ECOG, no N status, no CEA, no diagnosis date, sizes missing, ..."""
-    events = [event("diagnosis", "2022-11-15"), event("metastatic_diagnosis", "2024-04-28"),
-              event("chemotherapy", "2024-05-01", line=None)]
+    events = [
+        event("diagnosis", "2022-11-15"),
+        event("metastatic_diagnosis", "2024-04-28"),
+        event("chemotherapy", "2024-05-01", line=None),
+    ]
     for disease, ecog, n_status, cea, diagnosis, resection, lesions, board in itertools.product(
-        ("acc", "crc"), ((), (("2024-05-02", 1),)), ("N1", None, "Nx"), ((), (("2024-04-28", 14.2),)),
-        ("2022-11-15", None), ("2022-12-20", None), ("none", "sized", "unsized", "many", "extrahepatic"),
+        ("acc", "crc"),
+        ((), (("2024-05-02", 1),)),
+        ("N1", None, "Nx"),
+        ((), (("2024-04-28", 14.2),)),
+        ("2022-11-15", None),
+        ("2022-12-20", None),
+        ("none", "sized", "unsized", "many", "extrahepatic"),
         ({}, {"all_sites_safely_treatable": True}),
     ):
-        yield run(case(disease, lesions=_lesion_sets(disease)[lesions], events=events, ecog=ecog, n_status=n_status,
-                       cea=cea, diagnosis=diagnosis, resection=resection), "2024-05-10", board_inputs=board)
+        yield run(
+            case(
+                disease,
+                lesions=_lesion_sets(disease)[lesions],
+                events=events,
+                ecog=ecog,
+                n_status=n_status,
+                cea=cea,
+                diagnosis=diagnosis,
+                resection=resection,
+            ),
+            "2024-05-10",
+            board_inputs=board,
+        )
 
 
 @pytest.fixture(scope="module")

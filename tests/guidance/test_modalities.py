@@ -13,7 +13,7 @@ def ratings(grid):
     return tuple(grid[modality]["rating"] for modality in MODALITIES)
 
 
-O, C, NS, NA, NE = "option", "option_with_caution", "not_suitable", "not_applicable", "no_evidence_in_sources"
+O, C, NS, NA, NE = "option", "option_with_caution", "not_suitable", "not_applicable", "no_evidence_in_sources"  # noqa: E741 (the ratings as one letter each)
 
 
 @pytest.mark.parametrize(
@@ -42,8 +42,15 @@ def test_acc_grid(organ, size, expected):
 
 @pytest.mark.parametrize(
     ("organ", "rt_caution", "rt_rating"),
-    [("lung", True, C), ("bone", True, C), ("brain", True, C), ("local_recurrence", True, C), ("lung", None, O),
-     ("liver", True, C), ("retroperitoneum", False, C)],
+    [
+        ("lung", True, C),
+        ("bone", True, C),
+        ("brain", True, C),
+        ("local_recurrence", True, C),
+        ("lung", None, O),
+        ("liver", True, C),
+        ("retroperitoneum", False, C),
+    ],
 )
 def test_acc_rt_downgrade_when_cau_03(organ, rt_caution, rt_rating):
     grid = acc_modalities(organ, 10, P, rt_caution=rt_caution)
@@ -74,10 +81,16 @@ def test_every_rating_has_reasons_except_no_evidence_rt():
 
 
 def test_engine_rates_active_metastases_with_acc_cau_03():
-    case_dict = case("acc", lesions=[lesion("L1", "lung", "2026-09-14", 12), lesion("X", "lung", "2020-01-01", 9, removed="2021-01-01")],
-                     events=[event("diagnosis", "2018-02-12"), event("recurrence", "2026-09-14")],
-                     diagnosis="2018-02-12", resection="2018-03-01", ki67=(("2018-03-01", 16),),
-                     hormone_excess=False, ecog=(("2026-09-20", 0),))
+    case_dict = case(
+        "acc",
+        lesions=[lesion("L1", "lung", "2026-09-14", 12), lesion("X", "lung", "2020-01-01", 9, removed="2021-01-01")],
+        events=[event("diagnosis", "2018-02-12"), event("recurrence", "2026-09-14")],
+        diagnosis="2018-02-12",
+        resection="2018-03-01",
+        ki67=(("2018-03-01", 16),),
+        hormone_excess=False,
+        ecog=(("2026-09-20", 0),),
+    )
 
     output = run(case_dict, "2026-10-01")
 
@@ -108,8 +121,12 @@ def test_acc_unmeasured_liver_lesion_says_the_size_is_unknown(modality):
 def test_measured_lesions_do_not_carry_the_size_note():
     grids = [crlm_modalities("liver", size, P) for size in (10, 25, 35)] + [acc_modalities("liver", 10, P, False)]
 
-    assert not any(reason.startswith("Size not measured") for grid in grids for rating in grid.values()
-                   for reason in rating["reasons"])
+    assert not any(
+        reason.startswith("Size not measured")
+        for grid in grids
+        for rating in grid.values()
+        for reason in rating["reasons"]
+    )
 
 
 def test_crlm_thermal_reason_follows_a_fractional_caution_threshold():

@@ -101,8 +101,13 @@ def test_only_one_published_release_per_disease(published):
 
 def _evaluation(release):
     return Evaluation.objects.create(
-        patient=PatientFactory(), as_of=dt.date(2026, 10, 1), release=release, board_inputs={}, facts={},
-        input_hash="0" * 64, output={"findings": []},
+        patient=PatientFactory(),
+        as_of=dt.date(2026, 10, 1),
+        release=release,
+        board_inputs={},
+        facts={},
+        input_hash="0" * 64,
+        output={"findings": []},
     )
 
 
@@ -122,7 +127,8 @@ def test_evaluation_is_append_only(published):
 
 
 postgresql_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="database triggers exist on PostgreSQL only; SQLite relies on the model guards"
+    connection.vendor != "postgresql",
+    reason="database triggers exist on PostgreSQL only; SQLite relies on the model guards",
 )
 
 
@@ -140,12 +146,18 @@ def test_database_refuses_changes_to_a_published_release(published, draft):
     with pytest.raises(DatabaseError):
         _raw("DELETE FROM guidance_rule WHERE release_id = %s", [published.pk])
     with pytest.raises(DatabaseError):
-        _raw("INSERT INTO guidance_parameter (release_id, name, value, unit, source, note) VALUES (%s, 'X', 1, '', '', '')", [published.pk])
+        _raw(
+            "INSERT INTO guidance_parameter (release_id, name, value, unit, source, note) VALUES (%s, 'X', 1, '', '', '')",
+            [published.pk],
+        )
     with pytest.raises(DatabaseError):
         _raw("UPDATE guidance_guidelinerelease SET change_note = 'edited' WHERE id = %s", [published.pk])
     with pytest.raises(DatabaseError):
         _raw("DELETE FROM guidance_guidelinerelease WHERE id = %s", [published.pk])
-    _raw("INSERT INTO guidance_parameter (release_id, name, value, unit, source, note) VALUES (%s, 'X', 1, '', '', '')", [draft.pk])
+    _raw(
+        "INSERT INTO guidance_parameter (release_id, name, value, unit, source, note) VALUES (%s, 'X', 1, '', '', '')",
+        [draft.pk],
+    )
     _raw("UPDATE guidance_parameter SET value = 2 WHERE release_id = %s", [draft.pk])
     assert published.parameters.get(name="ACC_OMD_MAX_METASTASES").value == 5
     assert draft.parameters.get(name="X").value == 2
@@ -172,7 +184,9 @@ def test_published_release_refuses_queryset_update_delete_and_bulk_writes(publis
     with pytest.raises(ReleaseLocked):
         GuidelineRelease.objects.bulk_update([published], ["version"])
     with pytest.raises(ReleaseLocked):
-        GuidelineRelease.objects.bulk_create([GuidelineRelease(disease="crc", version="2099.1", status=ReleaseStatus.PUBLISHED)])
+        GuidelineRelease.objects.bulk_create(
+            [GuidelineRelease(disease="crc", version="2099.1", status=ReleaseStatus.PUBLISHED)]
+        )
 
     published.refresh_from_db()
     assert published.version == "2026.1"
@@ -233,7 +247,9 @@ def _truncate(table: str) -> None:
 
 
 @postgresql_only
-@pytest.mark.parametrize("table", ["guidance_evaluation", "guidance_guidelinerelease", "guidance_parameter", "guidance_rule"])
+@pytest.mark.parametrize(
+    "table", ["guidance_evaluation", "guidance_guidelinerelease", "guidance_parameter", "guidance_rule"]
+)
 def test_database_refuses_truncate_of_evaluations_and_published_content(published, table):
     _evaluation(published)
 

@@ -37,14 +37,22 @@ def _acc_without_active_metastases() -> dict:
 def _crc_many_lesions() -> dict:
     case = copy.deepcopy(CRC_CASE)
     case["lesions"] = [
-        {"id": f"S{n}", "organ": "liver", "detected_on": "2026-08-28", "measurements": [{"date": "2026-08-28", "size_mm": 10 + n}]}
+        {
+            "id": f"S{n}",
+            "organ": "liver",
+            "detected_on": "2026-08-28",
+            "measurements": [{"date": "2026-08-28", "size_mm": 10 + n}],
+        }
         for n in range(7)
     ] + [{"id": "P1", "organ": "lung", "detected_on": "2026-08-28", "measurements": []}]
     return case
 
 
 CASES = {
-    "acc": ACC_CASE, "crc": CRC_CASE, "crc-unsized": _unsized_crc(), "acc-no-active": _acc_without_active_metastases(),
+    "acc": ACC_CASE,
+    "crc": CRC_CASE,
+    "crc-unsized": _unsized_crc(),
+    "acc-no-active": _acc_without_active_metastases(),
     "crc-many": _crc_many_lesions(),
 }
 
@@ -111,8 +119,13 @@ def test_acc_output_has_the_crc_scores_present_as_unknown(tmp_path, releases):
     assert scores["fong_crs_range"] == [0, 5]  # "always [min, max]": no Fong component is assessed for ACC
     assert (scores["fong_crs"], scores["fong_risk"], scores["tbs"], scores["tbs_zone"]) == (None, None, None, None)
     assert scores["vigano"] == {
-        "more_than_3_metastases": None, "size_ge_50mm": None, "cea_ge_200": None, "factor_count": None,
-        "contraindicated": None, "survival_3y_pct": None, "survival_5y_pct": None,
+        "more_than_3_metastases": None,
+        "size_ge_50mm": None,
+        "cea_ge_200": None,
+        "factor_count": None,
+        "contraindicated": None,
+        "survival_3y_pct": None,
+        "survival_5y_pct": None,
     }
     assert scores["mensat_stage"] == "IVa"
 

@@ -50,8 +50,9 @@ def test_printing_the_case_summary_raises_no_weasyprint_anchor_warning(undetermi
 
 
 def test_web_panel_links_each_missing_item_to_where_it_is_entered(client_logged_in, undetermined_patient):
-    response = client_logged_in.get(reverse("guidance:patient-guidance", args=[undetermined_patient.public_id]),
-                                    headers=HTMX)
+    response = client_logged_in.get(
+        reverse("guidance:patient-guidance", args=[undetermined_patient.public_id]), headers=HTMX
+    )
     text = response.text
 
     assert 'href="#id_all_sites_safely_treatable"' in text
@@ -72,8 +73,9 @@ def test_missing_record_facts_link_to_their_section(client_logged_in, releases):
 
 
 def test_verdict_does_not_say_undetermined_twice(client_logged_in, undetermined_patient):
-    text = client_logged_in.get(reverse("guidance:patient-guidance", args=[undetermined_patient.public_id]),
-                                headers=HTMX).text
+    text = client_logged_in.get(
+        reverse("guidance:patient-guidance", args=[undetermined_patient.public_id]), headers=HTMX
+    ).text
 
     assert "Undetermined</strong>" in text
     assert "— undetermined" not in text
@@ -82,17 +84,22 @@ def test_verdict_does_not_say_undetermined_twice(client_logged_in, undetermined_
 def test_facts_used_show_labels_with_values_and_keep_the_code(client_logged_in, releases, user):
     patient = crc_patient()
     evaluation = services.evaluation_create(
-        patient=patient, by=user, as_of=AS_OF,
+        patient=patient,
+        by=user,
+        as_of=AS_OF,
         board_inputs={"resectability": "upfront_resectable", "all_sites_safely_treatable": True},
     )
 
     text = client_logged_in.get(
-        reverse("guidance:patient-guidance", args=[patient.public_id]) + f"?evaluation={evaluation.public_id}", headers=HTMX
+        reverse("guidance:patient-guidance", args=[patient.public_id]) + f"?evaluation={evaluation.public_id}",
+        headers=HTMX,
     ).text
     finding = text.split('id="finding-CRLM-LT-02"', 1)[1].split("</li>", 1)[0]
 
     assert "All liver metastases ≤ 30 mm" in finding
-    assert '<code class="fact-code" title="Name in the rule condition">all_liver_at_most(CRLM_TA_MAX_MM)</code>' in finding
+    assert (
+        '<code class="fact-code" title="Name in the rule condition">all_liver_at_most(CRLM_TA_MAX_MM)</code>' in finding
+    )
     assert "<dd>yes</dd>" in finding
 
 

@@ -13,8 +13,14 @@ from tests.guidance.db_factories import ACC_CASE, AS_OF, CRC_CASE
 
 
 def _evaluate(case: dict, *, parameters=None, rules=RULES) -> dict:
-    return evaluate(record_from_case_dict(case), board_inputs={}, parameters=parameters or DEFAULT_PARAMETERS,
-                    rules=rules, as_of=AS_OF, ruleset_version="test")
+    return evaluate(
+        record_from_case_dict(case),
+        board_inputs={},
+        parameters=parameters or DEFAULT_PARAMETERS,
+        rules=rules,
+        as_of=AS_OF,
+        ruleset_version="test",
+    )
 
 
 def test_every_parameter_of_section_3_has_a_declared_kind():
@@ -64,8 +70,17 @@ def test_engine_refuses_a_fractional_month_threshold_instead_of_failing_later():
         _evaluate(ACC_CASE, parameters={**DEFAULT_PARAMETERS, "ACC_GUIDELINE_DFI_MIN_MONTHS": 12.5})
 
 
-@pytest.mark.parametrize("name", ["ECOG_VALID_DAYS", "CRLM_EARLY_RECURRENCE_MONTHS", "FONG_DFI_BELOW_MONTHS",
-                                  "OMD_SYNCHRONOUS_MAX_MONTHS", "CRLM_SYNC_WORKUP_DAYS", "LAB_VALID_DAYS"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ECOG_VALID_DAYS",
+        "CRLM_EARLY_RECURRENCE_MONTHS",
+        "FONG_DFI_BELOW_MONTHS",
+        "OMD_SYNCHRONOUS_MAX_MONTHS",
+        "CRLM_SYNC_WORKUP_DAYS",
+        "LAB_VALID_DAYS",
+    ],
+)
 def test_engine_never_truncates_a_fractional_whole_number_parameter(name):
     with pytest.raises(IncompleteRelease, match=name):
         _evaluate(CRC_CASE, parameters={**DEFAULT_PARAMETERS, name: DEFAULT_PARAMETERS[name] + 0.5})
@@ -77,7 +92,9 @@ def test_whole_refuses_a_fraction():
     assert kinds.whole({"ECOG_VALID_DAYS": 90.0}, "ECOG_VALID_DAYS") == 90
 
 
-@pytest.mark.parametrize(("case", "code"), [(ACC_CASE, "ACC-CLS-01"), (ACC_CASE, "ACC-CAU-03"), (CRC_CASE, "CRLM-CLS-01")])
+@pytest.mark.parametrize(
+    ("case", "code"), [(ACC_CASE, "ACC-CLS-01"), (ACC_CASE, "ACC-CAU-03"), (CRC_CASE, "CRLM-CLS-01")]
+)
 def test_engine_refuses_a_release_without_a_rule_it_needs(case, code):
     rules = [rule for rule in RULES if rule.code != code]
 
@@ -95,8 +112,9 @@ def test_engine_uses_the_release_omd_rule_not_a_built_in_one():
 
 
 def test_engine_refuses_an_omd_rule_that_reads_its_own_result():
-    circular = [replace(rule, condition="is_oligometastatic is True") if rule.code == "CRLM-CLS-01" else rule
-                for rule in RULES]
+    circular = [
+        replace(rule, condition="is_oligometastatic is True") if rule.code == "CRLM-CLS-01" else rule for rule in RULES
+    ]
 
     with pytest.raises(IncompleteRelease, match="cannot read is_oligometastatic"):
         _evaluate(CRC_CASE, rules=circular)

@@ -51,14 +51,21 @@ def test_stored_rule_follows_the_spec_table(code):
 @pytest.mark.parametrize("code", ["ACC-CLS-03", "ACC-LT-07", "ACC-SYS-03", "CRLM-LT-01", "CRLM-SYS-01", "CRLM-SYS-02"])
 def test_spec_figures_stay_in_the_finding_text(code):
     figures = {
-        "ACC-CLS-03": "median OS 68 months", "ACC-LT-07": "50–60 Gy", "ACC-SYS-03": "13% complete responses",
-        "CRLM-LT-01": "40–50% 5-year OS", "CRLM-SYS-01": "EORTC 40983", "CRLM-SYS-02": "49.8% vs 38.7%",
+        "ACC-CLS-03": "median OS 68 months",
+        "ACC-LT-07": "50–60 Gy",
+        "ACC-SYS-03": "13% complete responses",
+        "CRLM-LT-01": "40–50% 5-year OS",
+        "CRLM-SYS-01": "EORTC 40983",
+        "CRLM-SYS-02": "49.8% vs 38.7%",
     }
     assert figures[code] in STORED_RULES[code].text
 
 
 def test_sources_are_the_full_spec_strings():
-    assert STORED_RULES["ACC-CLS-03"].source == "Roux et al. 2022 (60 stage-IVa patients, 109 procedures) via Laganà 2026 [ref 4]."
+    assert (
+        STORED_RULES["ACC-CLS-03"].source
+        == "Roux et al. 2022 (60 stage-IVa patients, 109 procedures) via Laganà 2026 [ref 4]."
+    )
     assert "(LiverMetSurvey, 6,415 patients)" in STORED_RULES["CRLM-PROG-05"].source
     assert "COLLISION 18% combined" in STORED_RULES["CRLM-LT-04"].source
 
@@ -76,13 +83,18 @@ def test_stored_parameter_follows_the_spec_table(name):
 
 
 def test_convention_sources_keep_their_explanation():
-    assert STORED_PARAMETERS["ACC_LONG_INTERVAL_MIN_MONTHS"].source.startswith("Convention. The seed says \"long\"")
-    assert STORED_PARAMETERS["FRAIL_ECOG_MIN"].source == "Convention. The seeds name fitness factors but give no threshold"
+    assert STORED_PARAMETERS["ACC_LONG_INTERVAL_MIN_MONTHS"].source.startswith('Convention. The seed says "long"')
+    assert (
+        STORED_PARAMETERS["FRAIL_ECOG_MIN"].source == "Convention. The seeds name fitness factors but give no threshold"
+    )
 
 
 def _stored(release: GuidelineRelease) -> tuple[list, list]:
-    rules = list(release.rules.order_by("order").values("code", "scope", "category", "order", "condition", "text",
-                                                         "evidence", "source"))
+    rules = list(
+        release.rules.order_by("order").values(
+            "code", "scope", "category", "order", "condition", "text", "evidence", "source"
+        )
+    )
     parameters = list(release.parameters.order_by("name").values("name", "unit", "source", "note"))
     return rules, parameters
 
@@ -90,8 +102,10 @@ def _stored(release: GuidelineRelease) -> tuple[list, list]:
 def _expected(disease: str) -> tuple[list, list]:
     data = release_data()
     rules = [rule for rule in data["rules"] if rule["scope"] in ("general", disease)]
-    parameters = sorted(({key: p[key] for key in ("name", "unit", "source", "note")} for p in data["parameters"]),
-                        key=lambda p: p["name"])
+    parameters = sorted(
+        ({key: p[key] for key in ("name", "unit", "source", "note")} for p in data["parameters"]),
+        key=lambda p: p["name"],
+    )
     return rules, parameters
 
 

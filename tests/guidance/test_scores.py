@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
-from guidance.record import record_from_case_dict
 from guidance.derive import Timeline
+from guidance.record import record_from_case_dict
 from guidance.ruleset_2026_1 import DEFAULT_PARAMETERS
 from guidance.scores import fong_score, recist, tumour_burden_score, vigano
 from tests.guidance.records import case, event, lesion, run
@@ -24,16 +24,30 @@ P = DEFAULT_PARAMETERS
     ],
 )
 def test_fong_score_and_range(node, first, resection, count, sizes, cea, expected, risk):
-    fong = fong_score(node_positive=node, first_liver_date=first, resection_date=resection, liver_count=count,
-                      liver_sizes=sizes, cea=cea, parameters=P)
+    fong = fong_score(
+        node_positive=node,
+        first_liver_date=first,
+        resection_date=resection,
+        liver_count=count,
+        liver_sizes=sizes,
+        cea=cea,
+        parameters=P,
+    )
 
     assert (fong.range.low, fong.range.high) == expected
     assert fong.risk == risk
 
 
 def test_fong_missing_names_inputs():
-    fong = fong_score(node_positive=None, first_liver_date=date(2024, 6, 1), resection_date=date(2023, 1, 10),
-                      liver_count=2, liver_sizes=[10, None], cea=None, parameters=P)
+    fong = fong_score(
+        node_positive=None,
+        first_liver_date=date(2024, 6, 1),
+        resection_date=date(2023, 1, 10),
+        liver_count=2,
+        liver_sizes=[10, None],
+        cea=None,
+        parameters=P,
+    )
 
     assert fong.missing == ("n_status", "largest_liver_mm", "cea_ng_ml")
 
@@ -88,8 +102,11 @@ def test_vigano_factors_and_survival(count, sizes, cea, pattern, contraindicated
 
 def _recist_case(measurements, events=(), extra_lesions=()):
     lesions = [lesion(id, organ, points[0][0], points) for id, organ, points in measurements] + list(extra_lesions)
-    return case("crc", lesions=lesions, events=[event("diagnosis", "2022-11-15"),
-                                                event("metastatic_diagnosis", "2024-01-10"), *events])
+    return case(
+        "crc",
+        lesions=lesions,
+        events=[event("diagnosis", "2022-11-15"), event("metastatic_diagnosis", "2024-01-10"), *events],
+    )
 
 
 def _recist(case_dict, as_of):
@@ -123,15 +140,20 @@ def test_recist_pd_from_nadir_not_baseline():
 
 
 def test_recist_new_lesion_is_pd():
-    case_dict = _recist_case([("A", "liver", [("2024-01-10", 40), ("2024-03-10", 20)])],
-                             extra_lesions=[lesion("N", "bone", "2024-03-10", 8)])
+    case_dict = _recist_case(
+        [("A", "liver", [("2024-01-10", 40), ("2024-03-10", 20)])], extra_lesions=[lesion("N", "bone", "2024-03-10", 8)]
+    )
 
     assert _recist(case_dict, "2024-04-01").response == "PD"
 
 
 def test_recist_complete_response_when_targets_removed():
-    case_dict = _recist_case([("A", "liver", [("2024-01-10", 40), ("2024-02-10", 20)]),
-                              ("B", "liver", [("2024-01-10", 10), ("2024-03-10", 10)])])
+    case_dict = _recist_case(
+        [
+            ("A", "liver", [("2024-01-10", 40), ("2024-02-10", 20)]),
+            ("B", "liver", [("2024-01-10", 10), ("2024-03-10", 10)]),
+        ]
+    )
     case_dict["lesions"][0]["removed_on"] = "2024-03-01"
     case_dict["lesions"][0]["removal"] = "ablation"
     case_dict["lesions"][1]["removed_on"] = "2024-03-20"
@@ -142,10 +164,16 @@ def test_recist_complete_response_when_targets_removed():
 
 
 def test_recist_targets_max_two_per_organ_and_five_overall_measurable_only():
-    lesions = [("L1", "liver", [("2024-01-10", 50)]), ("L2", "liver", [("2024-01-10", 40)]),
-               ("L3", "liver", [("2024-01-10", 60)]), ("P1", "lung", [("2024-01-10", 9)]),
-               ("P2", "lung", [("2024-01-10", 12)]), ("B1", "bone", [("2024-01-10", 20)]),
-               ("S1", "soft_tissue", [("2024-01-10", 30)]), ("O1", "other", [("2024-01-10", 11)])]
+    lesions = [
+        ("L1", "liver", [("2024-01-10", 50)]),
+        ("L2", "liver", [("2024-01-10", 40)]),
+        ("L3", "liver", [("2024-01-10", 60)]),
+        ("P1", "lung", [("2024-01-10", 9)]),
+        ("P2", "lung", [("2024-01-10", 12)]),
+        ("B1", "bone", [("2024-01-10", 20)]),
+        ("S1", "soft_tissue", [("2024-01-10", 30)]),
+        ("O1", "other", [("2024-01-10", 11)]),
+    ]
     case_dict = _recist_case(lesions, extra_lesions=[lesion("N1", "lymph_node", "2024-01-10", 14)])
 
     result = _recist(case_dict, "2024-01-20")
@@ -188,11 +216,25 @@ def test_recist_old_radiologist_report_does_not_override_a_later_assessment():
 
 
 def test_recist_in_output():
-    output = run(_recist_case([("A", "liver", [("2024-01-10", 10), ("2024-03-10", 12)]),
-                               ("B", "liver", [("2024-01-10", 10), ("2024-03-10", 12)])]), "2024-04-01")
+    output = run(
+        _recist_case(
+            [
+                ("A", "liver", [("2024-01-10", 10), ("2024-03-10", 12)]),
+                ("B", "liver", [("2024-01-10", 10), ("2024-03-10", 12)]),
+            ]
+        ),
+        "2024-04-01",
+    )
 
     assert output["scores"]["recist"] == {
-        "response": "SD", "baseline": "2024-01-10", "nadir": 20, "current": 24, "targets": ["A", "B"],
+        "response": "SD",
+        "baseline": "2024-01-10",
+        "nadir": 20,
+        "current": 24,
+        "targets": ["A", "B"],
     }
-    assert (output["facts"]["recist_baseline_sum_mm"], output["facts"]["recist_current_date"],
-            output["facts"]["recist_reported_by_radiologist"]) == (20, "2024-03-10", False)
+    assert (
+        output["facts"]["recist_baseline_sum_mm"],
+        output["facts"]["recist_current_date"],
+        output["facts"]["recist_reported_by_radiologist"],
+    ) == (20, "2024-03-10", False)

@@ -28,8 +28,18 @@ def test_2016_at_diagnosis_de_novo_synchronous_stage_iva():
     assert output["scores"]["mensat_stage"] == "IVa"
     assert output["scores"]["tumour_involved_organs"] == 2
     assert (output["omd_state"]["genesis"], output["omd_state"]["timing"]) == ("de_novo", "synchronous")
-    assert codes(output) == ["ACC-CLS-01", "ACC-CLS-03", "ACC-CLS-05", "ACC-CAU-04", "ACC-LT-07", "ACC-LT-10",
-                             "ACC-LT-11", "ACC-SYS-02", "ACC-SYS-03", "ACC-GEN-01"]
+    assert codes(output) == [
+        "ACC-CLS-01",
+        "ACC-CLS-03",
+        "ACC-CLS-05",
+        "ACC-CAU-04",
+        "ACC-LT-07",
+        "ACC-LT-10",
+        "ACC-LT-11",
+        "ACC-SYS-02",
+        "ACC-SYS-03",
+        "ACC-GEN-01",
+    ]
     assert output["undetermined"] == []
 
 

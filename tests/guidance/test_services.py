@@ -27,7 +27,9 @@ def test_release_clone_copies_parameters_and_rules_into_a_draft(acc_release, edi
     assert draft.status == ReleaseStatus.DRAFT
     assert draft.cloned_from == acc_release
     assert draft.parameters.count() == acc_release.parameters.count()
-    assert list(draft.rules.values_list("code", "condition")) == list(acc_release.rules.values_list("code", "condition"))
+    assert list(draft.rules.values_list("code", "condition")) == list(
+        acc_release.rules.values_list("code", "condition")
+    )
     assert AuditEvent.objects.filter(action="guidelinerelease.cloned", target_public_id=str(draft.public_id)).exists()
 
 
@@ -108,7 +110,12 @@ def test_condition_errors_reports_a_syntax_error():
 
 
 def test_condition_errors_accepts_a_valid_condition():
-    assert services.condition_errors("metastasis_count > ACC_OMD_MAX_METASTASES", parameter_names=["ACC_OMD_MAX_METASTASES"]) == []
+    assert (
+        services.condition_errors(
+            "metastasis_count > ACC_OMD_MAX_METASTASES", parameter_names=["ACC_OMD_MAX_METASTASES"]
+        )
+        == []
+    )
 
 
 def test_release_dry_run_shows_the_changes_of_a_lowered_threshold(acc_release, editor):
@@ -173,7 +180,9 @@ def test_evaluation_create_reuses_an_unchanged_evaluation(releases, user):
     first = services.evaluation_create(patient=patient, by=user, as_of=AS_OF, board_inputs={}, reuse=True)
 
     again = services.evaluation_create(patient=patient, by=user, as_of=AS_OF, board_inputs={}, reuse=True)
-    other_date = services.evaluation_create(patient=patient, by=user, as_of=dt.date(2026, 9, 1), board_inputs={}, reuse=True)
+    other_date = services.evaluation_create(
+        patient=patient, by=user, as_of=dt.date(2026, 9, 1), board_inputs={}, reuse=True
+    )
 
     assert again == first
     assert other_date != first
@@ -192,7 +201,9 @@ def test_evaluation_create_with_an_old_release(acc_release, editor):
     services.release_publish(release=draft, by=editor)
     acc_release.refresh_from_db()
 
-    evaluation = services.evaluation_create(patient=patient, by=editor, as_of=AS_OF, board_inputs={}, release=acc_release)
+    evaluation = services.evaluation_create(
+        patient=patient, by=editor, as_of=AS_OF, board_inputs={}, release=acc_release
+    )
 
     assert evaluation.output["ruleset_version"] == "2026.1"
     assert evaluation.is_superseded
@@ -205,8 +216,9 @@ def test_release_publish_refuses_a_fractional_month_threshold(acc_release, edito
     with pytest.raises(ValidationError) as raised:
         services.release_publish(release=draft, by=editor)
 
-    assert any("ACC_GUIDELINE_DFI_MIN_MONTHS must be a whole number of months" in message
-               for message in raised.value.messages)
+    assert any(
+        "ACC_GUIDELINE_DFI_MIN_MONTHS must be a whole number of months" in message for message in raised.value.messages
+    )
     draft.refresh_from_db()
     assert draft.status == ReleaseStatus.DRAFT
 

@@ -1,6 +1,5 @@
 import datetime as dt
 
-import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
@@ -165,7 +164,9 @@ def test_patient_guidance_unknown_evaluation_is_404(client_logged_in, releases):
 
     assert client_logged_in.get(_url(patient) + "?evaluation=not-a-uuid").status_code == 404
     assert client_logged_in.post(_url(patient), {"reevaluate": "not-a-uuid"}).status_code == 404
-    assert client_logged_in.post(_url(patient), {"reevaluate": "00000000-0000-0000-0000-000000000000"}).status_code == 404
+    assert (
+        client_logged_in.post(_url(patient), {"reevaluate": "00000000-0000-0000-0000-000000000000"}).status_code == 404
+    )
 
 
 def test_patient_guidance_hides_another_patients_evaluation(client_logged_in, releases):

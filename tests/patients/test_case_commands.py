@@ -94,7 +94,7 @@ def test_import_case_refuses_malformed_json(db, tmp_path):
 
 
 def test_import_case_refuses_missing_file(db, tmp_path):
-    with pytest.raises(CommandError, match="missing.json: no such file"):
+    with pytest.raises(CommandError, match=r"missing\.json: no such file"):
         run("import_case", str(tmp_path / "missing.json"), "--mrn", "MRN-9")
 
 

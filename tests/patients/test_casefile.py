@@ -56,8 +56,15 @@ CASE = {
     "events": [
         {"type": "diagnosis", "start": "2022-11-15", "end": None},
         {"type": "primary_resection", "start": "2022-12-20", "end": None, "margin": "R0"},
-        {"type": "chemotherapy", "start": "2023-01-25", "end": "2023-06-30", "regimen": "CAPOX",
-         "line": None, "intent": "adjuvant", "lesion_ids": []},
+        {
+            "type": "chemotherapy",
+            "start": "2023-01-25",
+            "end": "2023-06-30",
+            "regimen": "CAPOX",
+            "line": None,
+            "intent": "adjuvant",
+            "lesion_ids": [],
+        },
         {"type": "metastatic_diagnosis", "start": "2024-04-28", "end": None},
         {"type": "thermal_ablation", "start": "2024-06-03", "lesion_ids": ["S4"], "subtype": "mwa"},
     ],
@@ -88,93 +95,188 @@ def set_path(*keys_and_value):
 REFUSALS = [
     ("format", set_path("format", "oligoboard-case/2"), 'format: must be "oligoboard-case/1"'),
     ("missing patient", lambda case: case.pop("patient"), "patient: is required"),
-    ("birth date type", set_path("patient", "birth_date", 19580402),
-     "patient.birth_date: must be a date written YYYY-MM-DD, not 19580402"),
-    ("not ISO date", set_path("patient", "birth_date", "02/04/1958"),
-     'patient.birth_date: must be a date written YYYY-MM-DD, not "02/04/1958"'),
-    ("non-ASCII digits", set_path("patient", "birth_date", "١٩٥٨-04-02"),
-     'patient.birth_date: must be a date written YYYY-MM-DD, not "١٩٥٨-04-02"'),
-    ("long date text", set_path("patient", "birth_date", "x" * 100),
-     'patient.birth_date: must be a date written YYYY-MM-DD, not "' + "x" * 30 + '..."'),
-    ("impossible date", set_path("primary", "diagnosis_date", "2022-02-30"),
-     'primary.diagnosis_date: must be a date written YYYY-MM-DD, not "2022-02-30"'),
+    (
+        "birth date type",
+        set_path("patient", "birth_date", 19580402),
+        "patient.birth_date: must be a date written YYYY-MM-DD, not 19580402",
+    ),
+    (
+        "not ISO date",
+        set_path("patient", "birth_date", "02/04/1958"),
+        'patient.birth_date: must be a date written YYYY-MM-DD, not "02/04/1958"',
+    ),
+    (
+        "non-ASCII digits",
+        set_path("patient", "birth_date", "١٩٥٨-04-02"),
+        'patient.birth_date: must be a date written YYYY-MM-DD, not "١٩٥٨-04-02"',
+    ),
+    (
+        "long date text",
+        set_path("patient", "birth_date", "x" * 100),
+        'patient.birth_date: must be a date written YYYY-MM-DD, not "' + "x" * 30 + '..."',
+    ),
+    (
+        "impossible date",
+        set_path("primary", "diagnosis_date", "2022-02-30"),
+        'primary.diagnosis_date: must be a date written YYYY-MM-DD, not "2022-02-30"',
+    ),
     ("future date", set_path("lesions", 0, "detected_on", "2999-01-01"), "lesions[0].detected_on: is in the future"),
     ("unknown sex", set_path("patient", "sex", "female"), "patient.sex: must be one of F, M, X, U"),
     ("unknown disease", set_path("primary", "disease", "hcc"), "primary.disease: must be one of acc, crc"),
     ("site wrong type", set_path("primary", "site", ["sigmoid"]), "primary.site: must be text"),
-    ("resection before diagnosis", set_path("primary", "resection", "date", "2022-10-01"),
-     "primary.resection.date: is before the diagnosis date"),
-    ("hormones for crc", set_path("primary", "hormone_excess", True),
-     "primary.hormone_excess: applies to adrenocortical carcinoma (acc) only"),
-    ("ki67 101", set_path("primary", "ki67", [{"date": "2022-11-15", "value_pct": 101}]),
-     "primary.ki67[0].value_pct: must be between 0 and 100"),
-    ("ki67 range high 101", set_path("primary", "ki67", [{"date": "2022-11-15", "low_pct": 3, "high_pct": 101}]),
-     "primary.ki67[0].high_pct: must be between 0 and 100"),
-    ("ki67 range reversed", set_path("primary", "ki67", [{"date": "2022-11-15", "low_pct": 5, "high_pct": 3}]),
-     "primary.ki67[0].high_pct: is below low_pct"),
-    ("ki67 value and range", set_path("primary", "ki67", [{"date": "2022-11-15", "value_pct": 5, "low_pct": 3,
-                                                           "high_pct": 5}]),
-     "primary.ki67[0]: give either value_pct or low_pct/high_pct, not both"),
+    (
+        "resection before diagnosis",
+        set_path("primary", "resection", "date", "2022-10-01"),
+        "primary.resection.date: is before the diagnosis date",
+    ),
+    (
+        "hormones for crc",
+        set_path("primary", "hormone_excess", True),
+        "primary.hormone_excess: applies to adrenocortical carcinoma (acc) only",
+    ),
+    (
+        "ki67 101",
+        set_path("primary", "ki67", [{"date": "2022-11-15", "value_pct": 101}]),
+        "primary.ki67[0].value_pct: must be between 0 and 100",
+    ),
+    (
+        "ki67 range high 101",
+        set_path("primary", "ki67", [{"date": "2022-11-15", "low_pct": 3, "high_pct": 101}]),
+        "primary.ki67[0].high_pct: must be between 0 and 100",
+    ),
+    (
+        "ki67 range reversed",
+        set_path("primary", "ki67", [{"date": "2022-11-15", "low_pct": 5, "high_pct": 3}]),
+        "primary.ki67[0].high_pct: is below low_pct",
+    ),
+    (
+        "ki67 value and range",
+        set_path("primary", "ki67", [{"date": "2022-11-15", "value_pct": 5, "low_pct": 3, "high_pct": 5}]),
+        "primary.ki67[0]: give either value_pct or low_pct/high_pct, not both",
+    ),
     ("ecog 5", set_path("patient", "ecog", 0, "value", 5), "patient.ecog[0].value: must be between 0 and 4"),
     ("ecog not whole", set_path("patient", "ecog", 0, "value", 1.5), "patient.ecog[0].value: must be a whole number"),
-    ("frail not bool", set_path("patient", "frailty_assessments", 0, "frail", "no"),
-     "patient.frailty_assessments[0].frail: must be true or false"),
+    (
+        "frail not bool",
+        set_path("patient", "frailty_assessments", 0, "frail", "no"),
+        "patient.frailty_assessments[0].frail: must be true or false",
+    ),
     ("comorbidity not text", set_path("patient", "comorbidities", [3]), "patient.comorbidities[0]: must be text"),
     ("lesions not a list", lambda case: case.update(lesions={"S7": {}}, events=[]), "lesions: must be a list"),
-    ("unknown organ", set_path("lesions", 1, "organ", "kidney"),
-     "lesions[1].organ: must be one of liver, lung, bone, brain, peritoneum, retroperitoneum, local_recurrence, "
-     "lymph_node, pleura, soft_tissue, other"),
+    (
+        "unknown organ",
+        set_path("lesions", 1, "organ", "kidney"),
+        "lesions[1].organ: must be one of liver, lung, bone, brain, peritoneum, retroperitoneum, local_recurrence, "
+        "lymph_node, pleura, soft_tissue, other",
+    ),
     ("duplicate id", lambda case: case["lesions"].append(case["lesions"][0]), "lesions[2].id: duplicate id 'S7'"),
-    ("size 0", set_path("lesions", 1, "measurements", 0, "size_mm", 0),
-     "lesions[1].measurements[0].size_mm: must be > 0"),
-    ("size 401", set_path("lesions", 1, "measurements", 0, "size_mm", 401),
-     "lesions[1].measurements[0].size_mm: must be ≤ 400"),
-    ("size as text", set_path("lesions", 1, "measurements", 0, "size_mm", "24"),
-     "lesions[1].measurements[0].size_mm: must be a number"),
-    ("size two decimals", set_path("lesions", 1, "measurements", 0, "size_mm", 12.25),
-     "lesions[1].measurements[0].size_mm: must have at most 1 decimal place"),
-    ("measurement before detection", set_path("lesions", 0, "measurements", 0, "date", "2024-04-01"),
-     "lesions[0].measurements[0].date: is before the lesion was detected (2024-04-28)"),
-    ("removal before detection",
-     lambda case: case["lesions"][0].update(removed_on="2024-01-01", removal="resection", measurements=[]),
-     "lesions[0].removed_on: is before the lesion was detected (2024-04-28)"),
-    ("measurement after removal",
-     lambda case: case["lesions"][0].update(
-         removed_on="2024-05-10", removal="resection",
-         measurements=[{"date": "2024-04-28", "size_mm": 24}, {"date": "2024-06-01", "size_mm": 20}],
-     ),
-     "lesions[0].measurements[1].date: is after the lesion was removed (2024-05-10)"),
-    ("removed_on without removal", set_path("lesions", 0, "removed_on", "2024-06-03"),
-     "lesions[0].removal: removed_on and removal go together: give both or neither"),
-    ("unknown removal", lambda case: case["lesions"][0].update(removed_on="2024-06-03", removal="excision"),
-     "lesions[0].removal: must be one of resection, ablation, disappeared"),
-    ("regional node not bool", set_path("lesions", 0, "regional_node", "no"),
-     "lesions[0].regional_node: must be true or false"),
-    ("unknown event type", set_path("events", 2, "type", "hipec"),
-     "events[2].type: must be one of diagnosis, metastatic_diagnosis, recurrence, progression, primary_resection, "
-     "metastasectomy, thermal_ablation, sbrt, radiotherapy, tace, tare, chemotherapy, mitotane, immunotherapy, "
-     "targeted_therapy, imaging"),
-    ("dangling lesion id", set_path("events", 4, "lesion_ids", ["S4", "S9"]),
-     "events[4].lesion_ids[1]: unknown lesion id 'S9'"),
+    (
+        "size 0",
+        set_path("lesions", 1, "measurements", 0, "size_mm", 0),
+        "lesions[1].measurements[0].size_mm: must be > 0",
+    ),
+    (
+        "size 401",
+        set_path("lesions", 1, "measurements", 0, "size_mm", 401),
+        "lesions[1].measurements[0].size_mm: must be ≤ 400",
+    ),
+    (
+        "size as text",
+        set_path("lesions", 1, "measurements", 0, "size_mm", "24"),
+        "lesions[1].measurements[0].size_mm: must be a number",
+    ),
+    (
+        "size two decimals",
+        set_path("lesions", 1, "measurements", 0, "size_mm", 12.25),
+        "lesions[1].measurements[0].size_mm: must have at most 1 decimal place",
+    ),
+    (
+        "measurement before detection",
+        set_path("lesions", 0, "measurements", 0, "date", "2024-04-01"),
+        "lesions[0].measurements[0].date: is before the lesion was detected (2024-04-28)",
+    ),
+    (
+        "removal before detection",
+        lambda case: case["lesions"][0].update(removed_on="2024-01-01", removal="resection", measurements=[]),
+        "lesions[0].removed_on: is before the lesion was detected (2024-04-28)",
+    ),
+    (
+        "measurement after removal",
+        lambda case: case["lesions"][0].update(
+            removed_on="2024-05-10",
+            removal="resection",
+            measurements=[{"date": "2024-04-28", "size_mm": 24}, {"date": "2024-06-01", "size_mm": 20}],
+        ),
+        "lesions[0].measurements[1].date: is after the lesion was removed (2024-05-10)",
+    ),
+    (
+        "removed_on without removal",
+        set_path("lesions", 0, "removed_on", "2024-06-03"),
+        "lesions[0].removal: removed_on and removal go together: give both or neither",
+    ),
+    (
+        "unknown removal",
+        lambda case: case["lesions"][0].update(removed_on="2024-06-03", removal="excision"),
+        "lesions[0].removal: must be one of resection, ablation, disappeared",
+    ),
+    (
+        "regional node not bool",
+        set_path("lesions", 0, "regional_node", "no"),
+        "lesions[0].regional_node: must be true or false",
+    ),
+    (
+        "unknown event type",
+        set_path("events", 2, "type", "hipec"),
+        "events[2].type: must be one of diagnosis, metastatic_diagnosis, recurrence, progression, primary_resection, "
+        "metastasectomy, thermal_ablation, sbrt, radiotherapy, tace, tare, chemotherapy, mitotane, immunotherapy, "
+        "targeted_therapy, imaging",
+    ),
+    (
+        "dangling lesion id",
+        set_path("events", 4, "lesion_ids", ["S4", "S9"]),
+        "events[4].lesion_ids[1]: unknown lesion id 'S9'",
+    ),
     ("end before start", set_path("events", 2, "end", "2023-01-01"), "events[2].end: is before the start (2023-01-25)"),
-    ("line for a resection", set_path("events", 1, "line", 1),
-     "events[1].line: applies to systemic therapy only (chemotherapy, mitotane, immunotherapy, targeted_therapy)"),
+    (
+        "line for a resection",
+        set_path("events", 1, "line", 1),
+        "events[1].line: applies to systemic therapy only (chemotherapy, mitotane, immunotherapy, targeted_therapy)",
+    ),
     ("line 0", set_path("events", 2, "line", 0), "events[2].line: must be between 1 and 20"),
-    ("unknown intent", set_path("events", 2, "intent", "radical"),
-     "events[2].intent: must be one of curative, adjuvant, neoadjuvant, perioperative, induction, palliative, "
-     "maintenance, local_control"),
-    ("subtype outside ablation", set_path("events", 1, "subtype", "rfa"), "events[1].subtype: applies to thermal_ablation only"),
-    ("recist outside imaging", set_path("events", 1, "recist_overall", "PR"),
-     "events[1].recist_overall: applies to imaging only"),
+    (
+        "unknown intent",
+        set_path("events", 2, "intent", "radical"),
+        "events[2].intent: must be one of curative, adjuvant, neoadjuvant, perioperative, induction, palliative, "
+        "maintenance, local_control",
+    ),
+    (
+        "subtype outside ablation",
+        set_path("events", 1, "subtype", "rfa"),
+        "events[1].subtype: applies to thermal_ablation only",
+    ),
+    (
+        "recist outside imaging",
+        set_path("events", 1, "recist_overall", "PR"),
+        "events[1].recist_overall: applies to imaging only",
+    ),
     ("cea -1", set_path("labs", "cea", 0, "value_ng_ml", -1), "labs.cea[0].value_ng_ml: must be ≥ 0"),
     ("cea boolean", set_path("labs", "cea", 0, "value_ng_ml", True), "labs.cea[0].value_ng_ml: must be a number"),
-    ("unknown root key", set_path("name", "Maria Rossi"),
-     "name: unknown key (allowed: format, patient, primary, lesions, events, labs)"),
-    ("unknown lesion key", set_path("lesions", 1, "colour", "red"),
-     "lesions[1].colour: unknown key (allowed: id, organ, regional_node, detected_on, measurements, removed_on, "
-     "removal, note)"),
-    ("unknown measurement key", set_path("lesions", 0, "measurements", 0, "size_cm", 2.4),
-     "lesions[0].measurements[0].size_cm: unknown key (allowed: date, size_mm)"),
+    (
+        "unknown root key",
+        set_path("name", "Maria Rossi"),
+        "name: unknown key (allowed: format, patient, primary, lesions, events, labs)",
+    ),
+    (
+        "unknown lesion key",
+        set_path("lesions", 1, "colour", "red"),
+        "lesions[1].colour: unknown key (allowed: id, organ, regional_node, detected_on, measurements, removed_on, "
+        "removal, note)",
+    ),
+    (
+        "unknown measurement key",
+        set_path("lesions", 0, "measurements", 0, "size_cm", 2.4),
+        "lesions[0].measurements[0].size_cm: unknown key (allowed: date, size_mm)",
+    ),
 ]
 
 
@@ -205,8 +307,10 @@ def test_case_import_refuses_bad_file_without_creating_anything(db, change, expe
     ("raw", "expected"),
     [
         ("", "(root): not valid JSON: Expecting value at line 1 column 1"),
-        ('{"format": "oligoboard-case/1",}',
-         "(root): not valid JSON: Expecting property name enclosed in double quotes at line 1 column 32"),
+        (
+            '{"format": "oligoboard-case/1",}',
+            "(root): not valid JSON: Expecting property name enclosed in double quotes at line 1 column 32",
+        ),
         (b"\xff\xfe{}", "(root): not valid JSON: the file is not UTF-8 text"),
         ('{"format": NaN}', "(root): not valid JSON: NaN is not a number JSON allows"),
         ("[1, 2]", "(root): must be an object"),
@@ -250,8 +354,15 @@ def test_parse_case_file_fills_absent_optional_keys():
         "note": None,
     }
     assert case["events"][0] == {
-        "type": "diagnosis", "start": "2022-11-15", "end": None, "regimen": None, "line": None,
-        "intent": None, "lesion_ids": [], "margin": None, "notes": None,
+        "type": "diagnosis",
+        "start": "2022-11-15",
+        "end": None,
+        "regimen": None,
+        "line": None,
+        "intent": None,
+        "lesion_ids": [],
+        "margin": None,
+        "notes": None,
     }
     assert case["events"][4]["subtype"] == "mwa"
     assert case["primary"]["hormone_excess"] is None
@@ -298,15 +409,26 @@ def test_case_import_creates_whole_record(db):
     patient = case_import(case=CASE, mrn="MRN-1", name="Henrik Larsen", by=user)
 
     patient = Patient.objects.for_record().get(pk=patient.pk)
-    assert (patient.mrn, patient.name, str(patient.birth_date), patient.sex) == ("MRN-1", "Henrik Larsen", "1958-04-02", "M")
+    assert (patient.mrn, patient.name, str(patient.birth_date), patient.sex) == (
+        "MRN-1",
+        "Henrik Larsen",
+        "1958-04-02",
+        "M",
+    )
     assert (patient.primary.disease, patient.primary.resection_margin) == ("crc", "R0")
     assert [lesion.label for lesion in patient.current_lesions] == ["S4", "S7"]
     assert [str(m.size_mm) for m in patient.current_lesions[0].current_measurements] == ["12.5"]
     ablation = patient.current_events[-1]
-    assert (ablation.type, ablation.subtype, [lesion.label for lesion in ablation.treated]) == ("thermal_ablation", "mwa", ["S4"])
+    assert (ablation.type, ablation.subtype, [lesion.label for lesion in ablation.treated]) == (
+        "thermal_ablation",
+        "mwa",
+        ["S4"],
+    )
     assert [str(lab.value) for lab in patient.current_labs] == ["14.20"]
     assert [c.name for c in patient.current_comorbidities] == ["type 2 diabetes"]
-    assert {row.created_by for row in [patient, patient.primary, *patient.current_lesions, *patient.current_events]} == {user}
+    assert {
+        row.created_by for row in [patient, patient.primary, *patient.current_lesions, *patient.current_events]
+    } == {user}
 
 
 def test_case_import_writes_one_audit_event(db):
@@ -316,7 +438,10 @@ def test_case_import_writes_one_audit_event(db):
 
     audit = AuditEvent.objects.get()
     assert (audit.action, audit.patient, audit.user, audit.target_public_id) == (
-        "patient.case_imported", patient, user, str(patient.public_id),
+        "patient.case_imported",
+        patient,
+        user,
+        str(patient.public_id),
     )
 
 
@@ -329,7 +454,9 @@ def test_case_import_starts_change_history_with_the_importing_user(db):
     for record in (patient, patient.primary, lesion, lesion.measurements.get(), patient.lab_results.get()):
         first = record.history.get()
         assert (first.history_type, first.history_user, first.history_change_reason) == (
-            "+", user, "Imported from a case file",
+            "+",
+            user,
+            "Imported from a case file",
         )
 
 
@@ -362,7 +489,12 @@ def test_case_import_refuses_existing_mrn_plainly_to_who_may_see_every_patient(u
     assert Patient.objects.count() == 1
     assert not Lesion.objects.exists()
     audit = AuditEvent.objects.get()
-    assert (audit.action, audit.outcome, audit.patient, audit.user) == ("patient.mrn_refused", "refused", existing, user)
+    assert (audit.action, audit.outcome, audit.patient, audit.user) == (
+        "patient.mrn_refused",
+        "refused",
+        existing,
+        user,
+    )
     assert audit.detail == {"mrn": "MRN-1", "in_use": True, "throttled": False}
 
 
@@ -380,7 +512,12 @@ def test_case_import_refuses_existing_mrn_neutrally_to_a_clinician_and_audits_th
     ]
     assert "Hidden Person" not in str(refused.value.errors)
     audit = AuditEvent.objects.get()
-    assert (audit.action, audit.outcome, audit.patient, audit.user) == ("patient.mrn_refused", "refused", existing, clinician)
+    assert (audit.action, audit.outcome, audit.patient, audit.user) == (
+        "patient.mrn_refused",
+        "refused",
+        existing,
+        clinician,
+    )
     assert audit.detail["mrn"] == "MRN-1"
 
 
@@ -506,8 +643,12 @@ def case_with_lesions(count: int) -> dict:
     """A case with `count` liver lesions, each measured twice and treated by its own event."""
     case = copy.deepcopy(CASE)
     case["lesions"] = [
-        {"id": f"L{n}", "organ": "liver", "detected_on": "2024-04-28",
-         "measurements": [{"date": "2024-04-28", "size_mm": 10 + n}, {"date": "2024-07-01", "size_mm": 8 + n}]}
+        {
+            "id": f"L{n}",
+            "organ": "liver",
+            "detected_on": "2024-04-28",
+            "measurements": [{"date": "2024-04-28", "size_mm": 10 + n}, {"date": "2024-07-01", "size_mm": 8 + n}],
+        }
         for n in range(count)
     ]
     case["events"] = [

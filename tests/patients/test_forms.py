@@ -35,8 +35,15 @@ BASE = {
     "comorbidity": {"name": "hypertension"},
 }
 MODELS = {
-    "primary": PrimaryTumour, "ki67": Ki67Result, "lesion": Lesion, "measurement": Measurement, "event": Event,
-    "lab": LabResult, "ecog": EcogAssessment, "frailty": FrailtyAssessment, "comorbidity": Comorbidity,
+    "primary": PrimaryTumour,
+    "ki67": Ki67Result,
+    "lesion": Lesion,
+    "measurement": Measurement,
+    "event": Event,
+    "lab": LabResult,
+    "ecog": EcogAssessment,
+    "frailty": FrailtyAssessment,
+    "comorbidity": Comorbidity,
 }
 
 CASES = [
@@ -45,8 +52,12 @@ CASES = [
     ("measurement", {"size_mm": "401"}, "size_mm", "A size above 400 mm is not plausible."),
     ("measurement", {"size_mm": "big"}, "size_mm", "Enter a number."),
     ("measurement", {"measured_on": FUTURE}, "measured_on", "This date is in the future."),
-    ("measurement", {"measured_on": "2024-01-01"}, "measured_on",
-     "A measurement cannot be before the lesion was detected."),
+    (
+        "measurement",
+        {"measured_on": "2024-01-01"},
+        "measured_on",
+        "A measurement cannot be before the lesion was detected.",
+    ),
     ("ki67", {"value_pct": "101"}, "value_pct", "Ensure this value is less than or equal to 100."),
     ("ki67", {"value_pct": "-1"}, "value_pct", "Ensure this value is greater than or equal to 0."),
     ("ki67", {"value_pct": "", "low_pct": "20", "high_pct": "10"}, "high_pct", "The upper end is below the lower end."),
@@ -65,18 +76,30 @@ CASES = [
     ("event", {"recist_overall": "PD"}, "recist_overall", "A RECIST response belongs to an imaging event."),
     ("event", {"type": "sbrt"}, "line", "A line applies to systemic therapy only."),
     ("event", {"line": "0"}, "line", "Ensure this value is greater than or equal to 1."),
-    ("lesion", {"removed_on": "2024-01-01", "removal": "resection"}, "removed_on",
-     "The removal cannot be before the detection."),
-    ("lesion", {"removed_on": "2024-06-01"}, "removal",
-     "Give both the removal date and how it was removed, or neither."),
+    (
+        "lesion",
+        {"removed_on": "2024-01-01", "removal": "resection"},
+        "removed_on",
+        "The removal cannot be before the detection.",
+    ),
+    (
+        "lesion",
+        {"removed_on": "2024-06-01"},
+        "removal",
+        "Give both the removal date and how it was removed, or neither.",
+    ),
     ("lesion", {"detected_on": FUTURE}, "detected_on", "This date is in the future."),
     ("lesion", {"label": "s7"}, "label", "This patient already has a lesion labelled s7."),
     ("lesion", {"organ": "spleen"}, "organ", "Select a valid choice. spleen is not one of the available choices."),
     ("primary", {"diagnosed_on": FUTURE}, "diagnosed_on", "This date is in the future."),
     ("primary", {"resected_on": "2015-01-01"}, "resected_on", "The resection cannot be before the diagnosis."),
     ("primary", {"resection_margin": "R1"}, "resection_margin", "A margin needs a resection date."),
-    ("primary", {"disease": "crc", "hormone_excess": "true"}, "hormone_excess",
-     "Hormone status applies to adrenocortical carcinoma only."),
+    (
+        "primary",
+        {"disease": "crc", "hormone_excess": "true"},
+        "hormone_excess",
+        "Hormone status applies to adrenocortical carcinoma only.",
+    ),
     ("primary", {"site": ""}, "site", "This field is required."),
     ("frailty", {"assessed_on": ""}, "assessed_on", "This field is required."),
     ("comorbidity", {"name": ""}, "name", "This field is required."),
@@ -91,15 +114,17 @@ def patient(db) -> Patient:
 
 
 @pytest.mark.parametrize(("kind", "bad", "field", "message"), CASES)
-def test_record_form_shows_the_error_at_the_field_and_saves_nothing(client_logged_in, patient, kind, bad, field,
-                                                                     message):
+def test_record_form_shows_the_error_at_the_field_and_saves_nothing(
+    client_logged_in, patient, kind, bad, field, message
+):
     data = BASE[kind] | bad
     if kind == "measurement":
         data["lesion"] = patient.lesions.get().pk
     count = MODELS[kind].objects.count()
 
-    response = client_logged_in.post(reverse("patients:record-create", args=[patient.public_id, kind]), data,
-                                     headers=HTMX)
+    response = client_logged_in.post(
+        reverse("patients:record-create", args=[patient.public_id, kind]), data, headers=HTMX
+    )
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -107,15 +132,16 @@ def test_record_form_shows_the_error_at_the_field_and_saves_nothing(client_logge
     assert message in response.context["form"].errors[field]
     assert message.replace("'", "&#x27;") in html
     if field != "__all__":
-        assert f'aria-invalid="true"' in html and f'id="id_{field}_error"' in html
+        assert 'aria-invalid="true"' in html and f'id="id_{field}_error"' in html
     assert MODELS[kind].objects.count() == count
 
 
 def test_patient_form_refuses_a_future_birth_date(client_logged_in, patient):
     data = {"name": "X", "mrn": "NEW-MRN", "birth_date": FUTURE, "sex": "F", "version": "1"}
 
-    response = client_logged_in.post(reverse("patients:record-edit", args=[patient.public_id, "patient",
-                                                                          patient.public_id]), data, headers=HTMX)
+    response = client_logged_in.post(
+        reverse("patients:record-edit", args=[patient.public_id, "patient", patient.public_id]), data, headers=HTMX
+    )
 
     assert "This date is in the future." in response.context["form"].errors["birth_date"]
     patient.refresh_from_db()
@@ -126,8 +152,9 @@ def test_patient_form_refuses_a_taken_mrn_and_audits_the_attempt(client_logged_i
     taken = PatientFactory(mrn="TAKEN")
     data = {"name": "X", "mrn": "TAKEN", "birth_date": "1964-03-05", "sex": "F", "version": "1"}
 
-    response = client_logged_in.post(reverse("patients:record-edit", args=[patient.public_id, "patient",
-                                                                          patient.public_id]), data, headers=HTMX)
+    response = client_logged_in.post(
+        reverse("patients:record-edit", args=[patient.public_id, "patient", patient.public_id]), data, headers=HTMX
+    )
 
     assert "A patient with this hospital number already exists." in response.context["form"].errors["mrn"]
     patient.refresh_from_db()

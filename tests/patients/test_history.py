@@ -33,4 +33,3 @@ def test_withdrawing_a_lesion_records_history_for_it_and_its_measurements(radiol
     assert lesion.history.first().withdrawn_reason == "Duplicate entry"
     assert measurement.history.first().withdrawn_reason == "Lesion withdrawn: Duplicate entry"
     assert measurement.history.first().history_user == radiologist
-

@@ -40,8 +40,10 @@ def _withdraw(row) -> None:
 
 def _record(patient) -> dict:
     """A full record with withdrawn rows of every kind, out of order on purpose."""
-    late, early = (LesionFactory(patient=patient, label=label, detected_on=day)
-                   for label, day in (("L2", dt.date(2023, 5, 1)), ("L1", dt.date(2021, 3, 1))))
+    late, early = (
+        LesionFactory(patient=patient, label=label, detected_on=day)
+        for label, day in (("L2", dt.date(2023, 5, 1)), ("L1", dt.date(2021, 3, 1)))
+    )
     gone = LesionFactory(patient=patient, label="L3")
     MeasurementFactory(lesion=gone)  # of a withdrawn lesion: not in the record
     for day in (dt.date(2024, 1, 1), dt.date(2022, 1, 1), dt.date(2023, 1, 1)):
@@ -58,7 +60,7 @@ def _record(patient) -> dict:
         (ComorbidityFactory, {"name": ("hypertension", "asthma")}),
         (LabResultFactory, {"taken_on": (dt.date(2024, 4, 28), dt.date(2024, 1, 2))}),
     ):
-        (name, values), = days.items()
+        ((name, values),) = days.items()
         rows = [factory(patient=patient, **{name: value}) for value in values]
         _withdraw(rows[0])
         factory(patient=patient, **{name: values[0]})
@@ -68,6 +70,7 @@ def _record(patient) -> dict:
 
 def _expected(patient) -> dict:
     """The record as plain ORM queries of current rows, in the record's order, give it."""
+
     def ids(queryset):
         return [row.pk for row in queryset]
 
@@ -89,11 +92,19 @@ def _expected(patient) -> dict:
 
 
 def _loaded(patient) -> dict:
-    names = ("current_lesions", "current_events", "current_ki67", "current_ecog", "current_frailty",
-             "current_comorbidities", "current_labs")
+    names = (
+        "current_lesions",
+        "current_events",
+        "current_ki67",
+        "current_ecog",
+        "current_frailty",
+        "current_comorbidities",
+        "current_labs",
+    )
     loaded = {name: [row.pk for row in getattr(patient, name)] for name in names}
-    loaded["current_measurements"] = [[row.pk for row in lesion.current_measurements]
-                                      for lesion in patient.current_lesions]
+    loaded["current_measurements"] = [
+        [row.pk for row in lesion.current_measurements] for lesion in patient.current_lesions
+    ]
     return loaded
 
 
@@ -132,8 +143,10 @@ def test_authorship_of_the_rows_is_read_for_all_of_them_at_once(django_assert_nu
     for day in range(1, 5):
         EventFactory(patient=patient, started_on=dt.date(2024, 1, day))
     events = Patient.objects.for_record().get(pk=patient.pk).current_events
-    assert all(event.get_deferred_fields() == {"created_at", "created_by_id", "updated_at", "updated_by_id"}
-               for event in events)
+    assert all(
+        event.get_deferred_fields() == {"created_at", "created_by_id", "updated_at", "updated_by_id"}
+        for event in events
+    )
     with django_assert_num_queries(1):  # one query for the four rows, not one per row
         assert [event.created_by_id for event in events] == [patient.created_by_id] * 4
     with django_assert_num_queries(1):

@@ -55,7 +55,9 @@ def test_lesion_removal_cannot_move_before_its_last_measurement(measured_lesion)
 
 def test_withdrawn_measurements_do_not_hold_the_lesion_dates(measured_lesion):
     user = UserFactory()
-    record_withdraw(record=measured_lesion.measurements.get(measured_on=dt.date(2021, 3, 1)), by=user, reason="Wrong scan")
+    record_withdraw(
+        record=measured_lesion.measurements.get(measured_on=dt.date(2021, 3, 1)), by=user, reason="Wrong scan"
+    )
     measured_lesion.detected_on = dt.date(2021, 6, 1)
 
     record_save(record=measured_lesion, by=user, expected_version=1)

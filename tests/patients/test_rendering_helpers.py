@@ -68,7 +68,9 @@ def test_treated_lesions_of_a_loaded_record_are_its_own_lesions_without_a_query(
 
 def test_treated_lesions_of_an_event_read_alone_are_queried(db, django_assert_num_queries):
     event = EventFactory()
-    event.lesions.set([LesionFactory(patient=event.patient, label="B"), LesionFactory(patient=event.patient, label="A")])
+    event.lesions.set(
+        [LesionFactory(patient=event.patient, label="B"), LesionFactory(patient=event.patient, label="A")]
+    )
 
     alone = Event.objects.get(pk=event.pk)
     with django_assert_num_queries(1):
@@ -108,7 +110,9 @@ def test_measurement_items_link_each_measurement_when_editable(db):
 
 
 def test_withdrawn_note_is_the_templates(db):
-    measurement = MeasurementFactory(withdrawn_at=dt.datetime(2024, 5, 1, 22, 30, tzinfo=dt.UTC), withdrawn_reason="<typo>")
+    measurement = MeasurementFactory(
+        withdrawn_at=dt.datetime(2024, 5, 1, 22, 30, tzinfo=dt.UTC), withdrawn_reason="<typo>"
+    )
     measurement.withdrawn_by = measurement.created_by
 
     in_template = render_to_string("patients/_record.html#withdrawn_note", {"row": measurement}).strip()

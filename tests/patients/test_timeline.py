@@ -1,5 +1,6 @@
 import dataclasses
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -25,18 +26,24 @@ TODAY = dt.date(2025, 11, 1)
 def acc_course(**patient_fields) -> Patient:
     """Create the demo-like ACC course 2016-2025 and return the patient loaded with for_record()."""
     patient = PatientFactory(**patient_fields)
-    PrimaryTumourFactory(patient=patient, diagnosed_on=dt.date(2016, 5, 10), resected_on=dt.date(2017, 2, 14),
-                         resection_margin="R0")
+    PrimaryTumourFactory(
+        patient=patient, diagnosed_on=dt.date(2016, 5, 10), resected_on=dt.date(2017, 2, 14), resection_margin="R0"
+    )
     lung = [
         LesionFactory(patient=patient, label=f"LU{n}", organ=Organ.LUNG, detected_on=dt.date(2016, 5, 10))
         for n in (1, 2)
     ]
-    for lesion, sizes in zip(lung, ([8, 11, 14, 9], [6, 6, 5, 4])):
-        for year, size in zip((2016, 2018, 2020, 2022), sizes):
+    for lesion, sizes in zip(lung, ([8, 11, 14, 9], [6, 6, 5, 4]), strict=False):
+        for year, size in zip((2016, 2018, 2020, 2022), sizes, strict=False):
             MeasurementFactory(lesion=lesion, measured_on=dt.date(year, 6, 1), size_mm=Decimal(size))
-    retrocaval = LesionFactory(patient=patient, label="RC1", organ=Organ.RETROPERITONEUM,
-                               detected_on=dt.date(2022, 3, 3), removed_on=dt.date(2022, 9, 1),
-                               removal=Removal.RESECTION)
+    retrocaval = LesionFactory(
+        patient=patient,
+        label="RC1",
+        organ=Organ.RETROPERITONEUM,
+        detected_on=dt.date(2022, 3, 3),
+        removed_on=dt.date(2022, 9, 1),
+        removal=Removal.RESECTION,
+    )
     MeasurementFactory(lesion=retrocaval, measured_on=dt.date(2022, 3, 3), size_mm=Decimal(27))
     brain = [
         LesionFactory(patient=patient, label=f"BR{n}", organ=Organ.BRAIN, detected_on=dt.date(2025, 4, 2))
@@ -44,24 +51,79 @@ def acc_course(**patient_fields) -> Patient:
     ]
     MeasurementFactory(lesion=brain[0], measured_on=dt.date(2025, 4, 2), size_mm=Decimal(12))
     events = [
-        EventFactory(patient=patient, type=EventType.DIAGNOSIS, started_on=dt.date(2016, 5, 10), ended_on=None,
-                     regimen="", line=None),
-        EventFactory(patient=patient, type=EventType.METASTATIC_DIAGNOSIS, started_on=dt.date(2016, 5, 10),
-                     ended_on=None, regimen="", line=None),
-        EventFactory(patient=patient, type=EventType.PRIMARY_RESECTION, started_on=dt.date(2017, 2, 14),
-                     ended_on=None, regimen="adrenalectomy", line=None, margin="R0"),
-        EventFactory(patient=patient, type=EventType.MITOTANE, started_on=dt.date(2017, 3, 1), ended_on=None,
-                     regimen="mitotane", line=1),
-        EventFactory(patient=patient, type=EventType.IMMUNOTHERAPY, started_on=dt.date(2021, 2, 1),
-                     ended_on=dt.date(2022, 1, 15), regimen="pembrolizumab", line=2),
-        EventFactory(patient=patient, type=EventType.PROGRESSION, started_on=dt.date(2022, 3, 3), ended_on=None,
-                     regimen="", line=None),
-        EventFactory(patient=patient, type=EventType.METASTASECTOMY, started_on=dt.date(2022, 9, 1),
-                     ended_on=None, regimen="", line=None),
-        EventFactory(patient=patient, type=EventType.PROGRESSION, started_on=dt.date(2025, 4, 2), ended_on=None,
-                     regimen="", line=None),
-        EventFactory(patient=patient, type=EventType.SBRT, started_on=dt.date(2025, 5, 12),
-                     ended_on=dt.date(2025, 5, 20), regimen="", line=None),
+        EventFactory(
+            patient=patient,
+            type=EventType.DIAGNOSIS,
+            started_on=dt.date(2016, 5, 10),
+            ended_on=None,
+            regimen="",
+            line=None,
+        ),
+        EventFactory(
+            patient=patient,
+            type=EventType.METASTATIC_DIAGNOSIS,
+            started_on=dt.date(2016, 5, 10),
+            ended_on=None,
+            regimen="",
+            line=None,
+        ),
+        EventFactory(
+            patient=patient,
+            type=EventType.PRIMARY_RESECTION,
+            started_on=dt.date(2017, 2, 14),
+            ended_on=None,
+            regimen="adrenalectomy",
+            line=None,
+            margin="R0",
+        ),
+        EventFactory(
+            patient=patient,
+            type=EventType.MITOTANE,
+            started_on=dt.date(2017, 3, 1),
+            ended_on=None,
+            regimen="mitotane",
+            line=1,
+        ),
+        EventFactory(
+            patient=patient,
+            type=EventType.IMMUNOTHERAPY,
+            started_on=dt.date(2021, 2, 1),
+            ended_on=dt.date(2022, 1, 15),
+            regimen="pembrolizumab",
+            line=2,
+        ),
+        EventFactory(
+            patient=patient,
+            type=EventType.PROGRESSION,
+            started_on=dt.date(2022, 3, 3),
+            ended_on=None,
+            regimen="",
+            line=None,
+        ),
+        EventFactory(
+            patient=patient,
+            type=EventType.METASTASECTOMY,
+            started_on=dt.date(2022, 9, 1),
+            ended_on=None,
+            regimen="",
+            line=None,
+        ),
+        EventFactory(
+            patient=patient,
+            type=EventType.PROGRESSION,
+            started_on=dt.date(2025, 4, 2),
+            ended_on=None,
+            regimen="",
+            line=None,
+        ),
+        EventFactory(
+            patient=patient,
+            type=EventType.SBRT,
+            started_on=dt.date(2025, 5, 12),
+            ended_on=dt.date(2025, 5, 20),
+            regimen="",
+            line=None,
+        ),
     ]
     events[6].lesions.set([retrocaval])
     events[8].lesions.set(brain)
@@ -75,8 +137,13 @@ def with_record(patient) -> Patient:
 def cycles(patient, count, *, start=dt.date(2020, 1, 6), every=21, regimen="FOLFOX cycle {n}", line=1):
     for n in range(count):
         begin = start + dt.timedelta(days=every * n)
-        EventFactory(patient=patient, started_on=begin, ended_on=begin + dt.timedelta(days=2),
-                     regimen=regimen.format(n=n + 1), line=line)
+        EventFactory(
+            patient=patient,
+            started_on=begin,
+            ended_on=begin + dt.timedelta(days=2),
+            regimen=regimen.format(n=n + 1),
+            line=line,
+        )
 
 
 def boxes_overlap(a, b) -> bool:
@@ -118,7 +185,17 @@ def test_build_timeline_names_therapy_lines_so_they_do_not_read_as_lesions(cours
     assert lanes["mitotane"].bars[0].label == "1st line · mitotane"
     assert lanes["immunotherapy"].bars[0].label.startswith("2nd line · pembrolizumab")
     assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101)] == [
-        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st"]
+        "1st",
+        "2nd",
+        "3rd",
+        "4th",
+        "11th",
+        "12th",
+        "13th",
+        "21st",
+        "22nd",
+        "101st",
+    ]
 
 
 def test_build_timeline_milestones_on_one_day_do_not_overlap(course):
@@ -190,8 +267,16 @@ def test_group_events_makes_one_course_of_consecutive_cycles(db):
 
 @pytest.mark.parametrize(
     ("regimen", "base"),
-    [("FOLFOX cycle 12", "FOLFOX"), ("FOLFOX C3", "FOLFOX"), ("CAPOX #4", "CAPOX"), ("FOLFOX", "FOLFOX"),
-     ("EDP-M (etoposide, doxorubicin, cisplatin + mitotane), 6 cycles", "EDP-M (etoposide, doxorubicin, cisplatin + mitotane), 6 cycles")],
+    [
+        ("FOLFOX cycle 12", "FOLFOX"),
+        ("FOLFOX C3", "FOLFOX"),
+        ("CAPOX #4", "CAPOX"),
+        ("FOLFOX", "FOLFOX"),
+        (
+            "EDP-M (etoposide, doxorubicin, cisplatin + mitotane), 6 cycles",
+            "EDP-M (etoposide, doxorubicin, cisplatin + mitotane), 6 cycles",
+        ),
+    ],
 )
 def test_regimen_without_cycle_number(regimen, base):
     assert regimen_without_cycle(regimen) == base
@@ -203,13 +288,19 @@ def test_group_events_keeps_courses_apart_after_a_break_or_another_regimen(db):
     cycles(patient, 3, start=dt.date(2020, 9, 1))  # four months later: a new course
     EventFactory(patient=patient, started_on=dt.date(2020, 11, 1), ended_on=dt.date(2020, 11, 3), regimen="CAPOX")
     cycles(patient, 2, start=dt.date(2020, 11, 20))
-    EventFactory(patient=patient, type=EventType.SBRT, started_on=dt.date(2020, 9, 2), ended_on=None, regimen="",
-                 line=None)
+    EventFactory(
+        patient=patient, type=EventType.SBRT, started_on=dt.date(2020, 9, 2), ended_on=None, regimen="", line=None
+    )
 
     groups = group_events(with_record(patient).current_events)
 
     assert [(group.type, group.count) for group in groups] == [
-        ("chemotherapy", 3), ("chemotherapy", 3), ("sbrt", 1), ("chemotherapy", 1), ("chemotherapy", 2)]
+        ("chemotherapy", 3),
+        ("chemotherapy", 3),
+        ("sbrt", 1),
+        ("chemotherapy", 1),
+        ("chemotherapy", 2),
+    ]
 
 
 def test_group_events_never_merges_an_ongoing_treatment(db):
@@ -237,10 +328,21 @@ def test_build_timeline_draws_a_heavy_course_as_a_few_labelled_bars(db):
 def test_build_timeline_labels_never_overlap_bars_or_each_other(db):
     patient = PatientFactory()
     for n in range(40):
-        EventFactory(patient=patient, started_on=dt.date(2015, 1, 1) + dt.timedelta(days=61 * n), ended_on=None,
-                     type=EventType.METASTASECTOMY, regimen="", line=None)
-        EventFactory(patient=patient, started_on=dt.date(2015, 1, 1) + dt.timedelta(days=61 * n + 20),
-                     ended_on=dt.date(2015, 1, 1) + dt.timedelta(days=61 * n + 30), regimen="EDP", line=n + 1)
+        EventFactory(
+            patient=patient,
+            started_on=dt.date(2015, 1, 1) + dt.timedelta(days=61 * n),
+            ended_on=None,
+            type=EventType.METASTASECTOMY,
+            regimen="",
+            line=None,
+        )
+        EventFactory(
+            patient=patient,
+            started_on=dt.date(2015, 1, 1) + dt.timedelta(days=61 * n + 20),
+            ended_on=dt.date(2015, 1, 1) + dt.timedelta(days=61 * n + 30),
+            regimen="EDP",
+            line=n + 1,
+        )
 
     timeline = build_timeline(with_record(patient), today=TODAY)
 
@@ -254,12 +356,13 @@ def test_build_timeline_labels_never_overlap_bars_or_each_other(db):
                 left = bar.label_x - width if bar.label_anchor == "end" else bar.label_x
                 labels.append((left, bar.y, left + width, bar.y + bar.height))
         for index, label in enumerate(labels):
-            assert not any(boxes_overlap(label, other) for other in labels[index + 1:])
+            assert not any(boxes_overlap(label, other) for other in labels[index + 1 :])
             assert not any(boxes_overlap(label, box) for box in bars)
         assert all(bar.label_x <= timeline.width for bar in lane.bars)
     assert timeline.unlabelled_bars > 0
     assert "too close to their neighbours for a label" in render_to_string(
-        "patients/_timeline.html#timeline_drawing", {"timeline": timeline})
+        "patients/_timeline.html#timeline_drawing", {"timeline": timeline}
+    )
 
 
 def test_build_timeline_of_an_empty_record_is_empty(db):
@@ -280,8 +383,13 @@ def heavy_record() -> Patient:
         for scan in range(8):
             MeasurementFactory(lesion=lesion, measured_on=dt.date(2013 + n % 12, 1 + scan, 1), size_mm=Decimal(5 + n))
     for n in range(150):
-        EventFactory(patient=patient, type=[EventType.CHEMOTHERAPY, EventType.SBRT, EventType.IMAGING][n % 3],
-                     started_on=dt.date(2012 + n % 13, 1 + n % 12, 1), ended_on=None, line=n // 3 + 1)
+        EventFactory(
+            patient=patient,
+            type=[EventType.CHEMOTHERAPY, EventType.SBRT, EventType.IMAGING][n % 3],
+            started_on=dt.date(2012 + n % 13, 1 + n % 12, 1),
+            ended_on=None,
+            line=n // 3 + 1,
+        )
     return with_record(patient)
 
 
@@ -334,10 +442,12 @@ def test_size_chart_end_labels_touch_no_point_and_no_other_label(db):
         if series.has_end_label:
             width = text_width(series.label, 13)
             left = {"start": series.label_x, "middle": series.label_x - width / 2, "end": series.label_x - width}
-            boxes.append((left[series.label_anchor], series.label_y - 10, left[series.label_anchor] + width, series.label_y))
+            boxes.append(
+                (left[series.label_anchor], series.label_y - 10, left[series.label_anchor] + width, series.label_y)
+            )
     points = [(p.x - 4, p.y - 4, p.x + 4, p.y + 4) for series in chart.series for p in series.points]
     for index, box in enumerate(boxes):
-        assert not any(boxes_overlap(box, other) for other in boxes[index + 1:])
+        assert not any(boxes_overlap(box, other) for other in boxes[index + 1 :])
         assert not any(boxes_overlap(box, point) for point in points)
 
 
@@ -356,9 +466,11 @@ def test_timeline_partial_renders_accessible_svg_with_a_lane_per_lesion(course):
 
     html = render_to_string("patients/_record.html#timeline", {"patient": course, "timeline": timeline})
 
-    assert 'role="img"' in html and "<title id=\"timeline-title\">" in html and "<desc id=\"timeline-desc\">" in html
+    assert 'role="img"' in html and '<title id="timeline-title">' in html and '<desc id="timeline-desc">' in html
     for label in ("LU1", "LU2", "RC1", "BR1", "BR2"):
-        assert f'data-lane="lesion-{next(l.public_id for l in course.current_lesions if l.label == label)}"' in html
+        assert (
+            f'data-lane="lesion-{next(row.public_id for row in course.current_lesions if row.label == label)}"' in html
+        )
     for key in ("surgery", "mitotane", "immunotherapy", "radiotherapy", "milestones"):
         assert f'data-lane="{key}"' in html
     assert html.count('class="bar ongoing"') == 1
@@ -372,7 +484,7 @@ def test_timeline_print_drawing_has_no_tooltips_and_one_path_per_kind_of_shape(c
     svg = render_to_string("patients/_timeline.html#timeline_svg", {"timeline": timeline, "printing": True})
 
     assert svg.count("<title") == 1  # the drawing's own title
-    assert "class=\"measurement\"" not in svg and "class=\"lane" not in svg
+    assert 'class="measurement"' not in svg and 'class="lane' not in svg
     assert svg.count("<path") < 25
     for label in ("LU1 · Lung", "1st line · mitotane", "today 2025-11-01"):
         assert label in svg
@@ -423,7 +535,7 @@ def test_size_chart_panels_are_the_markup_the_template_wrote(db):
     expected = Template(PANELS_TEMPLATE).render(Context({"chart": chart}))
 
     assert svg.size_chart_panels(chart) == expected
-    assert "&lt;X0 &amp; &quot;a&quot;&gt;" in expected and '<X0' not in expected
+    assert "&lt;X0 &amp; &quot;a&quot;&gt;" in expected and "<X0" not in expected
 
 
 def test_size_chart_panels_year_labels_never_touch_and_keep_the_axis_ends(db):
@@ -443,7 +555,7 @@ def test_size_chart_panels_year_labels_never_touch_and_keep_the_axis_ends(db):
     for ticks in columns.values():
         assert ticks[0].anchor == "start"
         extents = [extent(tick) for tick in ticks]
-        assert all(right + 8 <= left for (_, right), (left, _) in zip(extents, extents[1:]))
+        assert all(right + 8 <= left for (_, right), (left, _) in itertools.pairwise(extents))
 
 
 def test_a_year_label_beside_an_edge_label_is_left_out_not_the_edge():

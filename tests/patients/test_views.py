@@ -38,8 +38,13 @@ def _record_urls(patient: Patient) -> list[str]:
     measurement = lesion.current_measurements[0]
     event = patient.current_events[0]
     pid = patient.public_id
-    edit = [("patient", pid), ("primary", patient.primary.public_id), ("lesion", lesion.public_id),
-            ("measurement", measurement.public_id), ("event", event.public_id)]
+    edit = [
+        ("patient", pid),
+        ("primary", patient.primary.public_id),
+        ("lesion", lesion.public_id),
+        ("measurement", measurement.public_id),
+        ("event", event.public_id),
+    ]
     urls = [reverse("patients:record-edit", args=[pid, kind, record_id]) for kind, record_id in edit]
     new = ["ki67", "lesion", "measurement", "event", "lab", "ecog", "frailty", "comorbidity"]
     urls += [reverse("patients:record-create", args=[pid, kind]) for kind in new]
@@ -48,8 +53,10 @@ def _record_urls(patient: Patient) -> list[str]:
 
 def test_every_page_requires_login(client, patient):
     urls = [
-        reverse("patients:patient-list"), patient.get_absolute_url(),
-        reverse("patients:patient-export", args=[patient.public_id]), *_record_urls(patient),
+        reverse("patients:patient-list"),
+        patient.get_absolute_url(),
+        reverse("patients:patient-export", args=[patient.public_id]),
+        *_record_urls(patient),
     ]
 
     for url in urls:
@@ -61,8 +68,9 @@ def test_every_page_requires_login(client, patient):
 
 
 def _search(client, query: str, **extra):
-    return client.post(reverse("patients:patient-list"), {"action": "search", "q": query, **extra.pop("data", {})},
-                       **extra)
+    return client.post(
+        reverse("patients:patient-list"), {"action": "search", "q": query, **extra.pop("data", {})}, **extra
+    )
 
 
 def test_patient_list_searches_name_and_mrn(client_logged_in, db):
@@ -151,9 +159,26 @@ def test_patient_detail_shows_the_whole_record(client_logged_in, patient):
 
     html = response.content.decode()
     assert response.status_code == 200
-    for text in ("Erika Muster", "H-123", "1964-03-05", "Adrenocortical carcinoma", "Left adrenal", "T3",
-                 "2017-02-14, margin R0", "12%", "hypertension", "frail", "3.4 ng/mL", "Hormone excess",
-                 'id="timeline"', 'id="size-chart"', 'id="lesions"', 'id="events"', "pembrolizumab", "ongoing"):
+    for text in (
+        "Erika Muster",
+        "H-123",
+        "1964-03-05",
+        "Adrenocortical carcinoma",
+        "Left adrenal",
+        "T3",
+        "2017-02-14, margin R0",
+        "12%",
+        "hypertension",
+        "frail",
+        "3.4 ng/mL",
+        "Hormone excess",
+        'id="timeline"',
+        'id="size-chart"',
+        'id="lesions"',
+        'id="events"',
+        "pembrolizumab",
+        "ongoing",
+    ):
         assert text in html, text
     assert AuditEvent.objects.filter(action="patient.viewed", patient=patient).count() == 1
 
@@ -161,9 +186,9 @@ def test_patient_detail_shows_the_whole_record(client_logged_in, patient):
 def test_patient_detail_lesion_table_shows_latest_size_trend_and_status(client_logged_in, patient):
     html = client_logged_in.get(patient.get_absolute_url()).content.decode()
 
-    lu1 = html[html.index('<th scope="row">LU1</th>'):html.index('<th scope="row">LU2</th>')]
-    lu2 = html[html.index('<th scope="row">LU2</th>'):html.index('<th scope="row">RC1</th>')]
-    rc1 = html[html.index('<th scope="row">RC1</th>'):html.index('<th scope="row">BR1</th>')]
+    lu1 = html[html.index('<th scope="row">LU1</th>') : html.index('<th scope="row">LU2</th>')]
+    lu2 = html[html.index('<th scope="row">LU2</th>') : html.index('<th scope="row">RC1</th>')]
+    rc1 = html[html.index('<th scope="row">RC1</th>') : html.index('<th scope="row">BR1</th>')]
     assert "9 mm" in lu1 and "2022-06-01" in lu1 and "↓" in lu1 and "smaller than" in lu1 and "14 mm" in lu1
     assert "4 mm" in lu2 and "↓" in lu2
     assert "removed (resection, 2022-09-01)" in rc1 and "–" in rc1
@@ -175,13 +200,13 @@ def test_patient_detail_trend_arrows_up_and_same(client_logged_in, db):
     growing = LesionFactory(patient=patient, label="G1")
     stable = LesionFactory(patient=patient, label="S1")
     for lesion, sizes in ((growing, (10, 15)), (stable, (10, 10))):
-        for day, size in zip((1, 2), sizes):
+        for day, size in zip((1, 2), sizes, strict=False):
             MeasurementFactory(lesion=lesion, measured_on=dt.date(2021, 3, day), size_mm=Decimal(size))
 
     html = client_logged_in.get(patient.get_absolute_url()).content.decode()
 
-    g1 = html[html.index('<th scope="row">G1</th>'):html.index('<th scope="row">S1</th>')]
-    s1 = html[html.index('<th scope="row">S1</th>'):]
+    g1 = html[html.index('<th scope="row">G1</th>') : html.index('<th scope="row">S1</th>')]
+    s1 = html[html.index('<th scope="row">S1</th>') :]
     assert "↑" in g1 and "larger than" in g1
     assert "→" in s1 and "same as" in s1
 
@@ -206,7 +231,9 @@ def test_patient_detail_of_unknown_or_withdrawn_patient_is_404_for_a_clinician(c
 
 def test_coordinator_lists_withdrawn_patients_on_request_and_opens_them_read_only(client_logged_in, user, db):
     withdrawn = PatientFactory(
-        name="Gone Patient", withdrawn_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC), withdrawn_by=user,
+        name="Gone Patient",
+        withdrawn_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+        withdrawn_by=user,
         withdrawn_reason="Entered twice",
     )
     LesionFactory(patient=withdrawn, label="W1")
@@ -225,8 +252,12 @@ def test_coordinator_lists_withdrawn_patients_on_request_and_opens_them_read_onl
 
 def test_withdrawn_patients_view_is_for_coordinators_only(client, db):
     clinician = UserFactory()
-    PatientFactory(name="Gone Patient", created_by=clinician, withdrawn_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
-                   withdrawn_by=clinician)
+    PatientFactory(
+        name="Gone Patient",
+        created_by=clinician,
+        withdrawn_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+        withdrawn_by=clinician,
+    )
     client.force_login(clinician)
 
     html = client.get(reverse("patients:patient-list"), {"withdrawn": "1"}).content.decode()
@@ -238,7 +269,9 @@ def test_patient_detail_has_the_guidance_slot(client_logged_in, patient):
     html = client_logged_in.get(patient.get_absolute_url()).content.decode()
 
     url = reverse("guidance:patient-guidance", args=[patient.public_id])
-    assert f'<section id="guidance-panel" aria-live="polite" hx-get="{url}" hx-trigger="load" hx-swap="outerHTML">' in html
+    assert (
+        f'<section id="guidance-panel" aria-live="polite" hx-get="{url}" hx-trigger="load" hx-swap="outerHTML">' in html
+    )
 
 
 def _heavy(patient: Patient, lesions: int, first: int = 0) -> None:
@@ -317,9 +350,7 @@ def test_patient_list_import_shows_every_error_and_imports_nothing(client_logged
     case["lesions"][1]["measurements"][0]["size_mm"] = -3
     case["patient"]["birth_date"] = "not a date"
 
-    response = client_logged_in.post(
-        reverse("patients:patient-list"), _upload(json.dumps(case).encode()), headers=HTMX
-    )
+    response = client_logged_in.post(reverse("patients:patient-list"), _upload(json.dumps(case).encode()), headers=HTMX)
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -369,7 +400,10 @@ def test_new_patient_form_creates_the_patient_audits_and_opens_its_page(client, 
     patient = Patient.objects.get(mrn="NEW-77")
     assert response.status_code == 302 and response["Location"] == patient.get_absolute_url()
     assert (patient.name, patient.birth_date, patient.sex, patient.created_by) == (
-        "Nora New", dt.date(1971, 2, 3), "F", clinician,
+        "Nora New",
+        dt.date(1971, 2, 3),
+        "F",
+        clinician,
     )
     assert AuditEvent.objects.filter(action="patient.created", patient=patient, user=clinician).count() == 1
     page = client.get(patient.get_absolute_url()).content.decode()
@@ -411,7 +445,11 @@ def test_new_patient_form_does_not_say_whose_number_it_is_to_a_clinician(client,
     ("data", "field", "message"),
     [
         ({"mrn": "", "name": "X", "birth_date": "1971-02-03", "sex": "F"}, "mrn", "This field is required."),
-        ({"mrn": "N-1", "name": "X", "birth_date": "2999-01-01", "sex": "F"}, "birth_date", "This date is in the future."),
+        (
+            {"mrn": "N-1", "name": "X", "birth_date": "2999-01-01", "sex": "F"},
+            "birth_date",
+            "This date is in the future.",
+        ),
         ({"mrn": "N-1", "name": "X", "birth_date": "1971-02-03", "sex": "Q"}, "sex", "Select a valid choice."),
         ({"mrn": "N" * 41, "name": "X", "birth_date": "1971-02-03", "sex": "F"}, "mrn", "at most 40 characters"),
     ],
@@ -450,7 +488,7 @@ def test_primary_site_is_shown_by_its_label_on_the_list_and_the_page(client_logg
 def test_patient_page_offers_the_case_summary_print_next_to_the_export(client_logged_in, patient):
     html = client_logged_in.get(patient.get_absolute_url()).content.decode()
 
-    tools = html[html.index('class="record-tools"'):html.index("</p>", html.index('class="record-tools"'))]
+    tools = html[html.index('class="record-tools"') : html.index("</p>", html.index('class="record-tools"'))]
     assert "Export case file" in tools
     assert f'href="{reverse("reports:case-summary", args=[patient.public_id])}"' in tools
     assert "Print case summary (PDF)" in tools
@@ -475,8 +513,15 @@ def test_patient_history_lists_each_change_with_who_when_field_and_values(client
 
     html = response.content.decode()
     assert response.status_code == 200
-    for text in ("Longest diameter (mm): <del>18</del> → <ins>21</ins>", "Organ: <del>Lung</del> → <ins>Liver</ins>",
-                 "Withdrawn: Not this patient", "Comorbidity gout", "Lesion L1 (liver)", "Test User", "Added"):
+    for text in (
+        "Longest diameter (mm): <del>18</del> → <ins>21</ins>",
+        "Organ: <del>Lung</del> → <ins>Liver</ins>",
+        "Withdrawn: Not this patient",
+        "Comorbidity gout",
+        "Lesion L1 (liver)",
+        "Test User",
+        "Added",
+    ):
         assert text in html, text
     assert "Version" not in html and "Updated by" not in html
     assert AuditEvent.objects.filter(action="patient.history_viewed", patient=patient, user=user).count() == 1

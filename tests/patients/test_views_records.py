@@ -57,20 +57,37 @@ def edit_url(patient: Patient, kind: str, record) -> str:
 
 
 VALID = {
-    "primary": {"disease": "acc", "site": "left adrenal", "diagnosed_on": "2016-05-10", "t_stage": "T3",
-                "n_status": "N0", "hormone_excess": "true"},
+    "primary": {
+        "disease": "acc",
+        "site": "left adrenal",
+        "diagnosed_on": "2016-05-10",
+        "t_stage": "T3",
+        "n_status": "N0",
+        "hormone_excess": "true",
+    },
     "ki67": {"measured_on": "2016-05-10", "low_pct": "3", "high_pct": "5"},
     "lesion": {"label": "S4", "organ": "liver", "detected_on": "2024-04-28"},
-    "event": {"type": "chemotherapy", "started_on": "2024-05-01", "regimen": "FOLFOX", "line": "1",
-              "intent": "palliative"},
+    "event": {
+        "type": "chemotherapy",
+        "started_on": "2024-05-01",
+        "regimen": "FOLFOX",
+        "line": "1",
+        "intent": "palliative",
+    },
     "lab": {"analyte": "cea", "taken_on": "2024-04-28", "value": "14.2"},
     "ecog": {"assessed_on": "2024-04-28", "value": "1"},
     "frailty": {"assessed_on": "2024-04-28", "frail": "on", "note": "geriatric assessment"},
     "comorbidity": {"name": "hypertension"},
 }
 MODELS = {
-    "primary": PrimaryTumour, "ki67": Ki67Result, "lesion": Lesion, "event": Event, "lab": LabResult,
-    "ecog": EcogAssessment, "frailty": FrailtyAssessment, "comorbidity": Comorbidity,
+    "primary": PrimaryTumour,
+    "ki67": Ki67Result,
+    "lesion": Lesion,
+    "event": Event,
+    "lab": LabResult,
+    "ecog": EcogAssessment,
+    "frailty": FrailtyAssessment,
+    "comorbidity": Comorbidity,
 }
 
 
@@ -113,16 +130,17 @@ def test_measurement_create_updates_lesion_table_timeline_and_chart(client_logge
 
     html = response.content.decode()
     assert Measurement.objects.filter(lesion=lesion).count() == 2
-    table = html[html.index('id="lesions"'):html.index('id="size-chart"')]
+    table = html[html.index('id="lesions"') : html.index('id="size-chart"')]
     assert "31.5 mm" in table and "↑" in table
-    timeline = html[html.index('id="timeline"'):html.index('id="lesions"')]
+    timeline = html[html.index('id="timeline"') : html.index('id="lesions"')]
     assert ">31.5</text>" in timeline
-    assert "S7: 31.5 mm on 2024-08-01" in html[html.index('id="size-chart"'):]
+    assert "S7: 31.5 mm on 2024-08-01" in html[html.index('id="size-chart"') :]
 
 
 def test_measurement_create_preselects_the_lesion(client_logged_in, patient, lesion):
-    html = client_logged_in.get(create_url(patient, "measurement") + f"?lesion={lesion.public_id}",
-                                headers=HTMX).content.decode()
+    html = client_logged_in.get(
+        create_url(patient, "measurement") + f"?lesion={lesion.public_id}", headers=HTMX
+    ).content.decode()
 
     assert f'<option value="{lesion.pk}" selected>' in html
     assert client_logged_in.get(create_url(patient, "measurement") + "?lesion=nonsense").status_code == 200
@@ -130,12 +148,12 @@ def test_measurement_create_preselects_the_lesion(client_logged_in, patient, les
 
 def test_measurement_form_offers_only_this_patients_current_lesions(client_logged_in, patient, lesion, user):
     other = LesionFactory(label="OTHER")
-    LesionFactory(patient=patient, label="GONE", withdrawn_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
-                  withdrawn_by=user)
+    LesionFactory(patient=patient, label="GONE", withdrawn_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC), withdrawn_by=user)
 
     html = client_logged_in.get(create_url(patient, "measurement")).content.decode()
-    response = client_logged_in.post(create_url(patient, "measurement"),
-                                     {"lesion": other.pk, "measured_on": "2024-08-01", "size_mm": "10"})
+    response = client_logged_in.post(
+        create_url(patient, "measurement"), {"lesion": other.pk, "measured_on": "2024-08-01", "size_mm": "10"}
+    )
 
     assert "S7" in html and "OTHER" not in html and "GONE" not in html
     assert "Select a valid choice" in response.content.decode()
@@ -199,8 +217,9 @@ def test_patient_edit_changes_demographics(client_logged_in, patient):
 def test_patient_edit_only_for_the_patient_itself(client_logged_in, patient):
     other = PatientFactory()
 
-    response = client_logged_in.get(reverse("patients:record-edit", args=[patient.public_id, "patient",
-                                                                          other.public_id]))
+    response = client_logged_in.get(
+        reverse("patients:record-edit", args=[patient.public_id, "patient", other.public_id])
+    )
 
     assert response.status_code == 404
 
@@ -256,15 +275,21 @@ def test_event_edit_conflict_lists_treated_lesions(client_logged_in, patient, le
 @pytest.mark.parametrize(
     ("kind", "factory"),
     [
-        ("ki67", Ki67ResultFactory), ("lesion", LesionFactory), ("event", EventFactory), ("lab", LabResultFactory),
-        ("ecog", EcogAssessmentFactory), ("frailty", FrailtyAssessmentFactory), ("comorbidity", ComorbidityFactory),
+        ("ki67", Ki67ResultFactory),
+        ("lesion", LesionFactory),
+        ("event", EventFactory),
+        ("lab", LabResultFactory),
+        ("ecog", EcogAssessmentFactory),
+        ("frailty", FrailtyAssessmentFactory),
+        ("comorbidity", ComorbidityFactory),
     ],
 )
 def test_record_withdraw_hides_the_row_and_show_withdrawn_lists_it(client_logged_in, patient, kind, factory):
     record = factory(patient=patient)
 
-    response = client_logged_in.post(edit_url(patient, kind, record),
-                                     {"withdraw": "", "reason": "entered for the wrong patient"}, headers=HTMX)
+    response = client_logged_in.post(
+        edit_url(patient, kind, record), {"withdraw": "", "reason": "entered for the wrong patient"}, headers=HTMX
+    )
 
     record.refresh_from_db()
     assert record.is_withdrawn and record.withdrawn_reason == "entered for the wrong patient"
@@ -280,8 +305,9 @@ def test_record_withdraw_hides_the_row_and_show_withdrawn_lists_it(client_logged
 def test_measurement_withdraw_is_listed_under_its_lesion(client_logged_in, patient, lesion):
     measurement = MeasurementFactory(lesion=lesion, size_mm=Decimal("44"))
 
-    client_logged_in.post(edit_url(patient, "measurement", measurement),
-                          {"withdraw": "", "reason": "typo, was 4.4"}, headers=HTMX)
+    client_logged_in.post(
+        edit_url(patient, "measurement", measurement), {"withdraw": "", "reason": "typo, was 4.4"}, headers=HTMX
+    )
 
     normal = client_logged_in.get(patient.get_absolute_url()).content.decode()
     shown = client_logged_in.get(patient.get_absolute_url() + "?withdrawn=1").content.decode()
@@ -291,8 +317,9 @@ def test_measurement_withdraw_is_listed_under_its_lesion(client_logged_in, patie
 
 
 def test_record_withdraw_requires_a_reason(client_logged_in, patient, lesion):
-    response = client_logged_in.post(edit_url(patient, "lesion", lesion), {"withdraw": "", "reason": "  "},
-                                     headers=HTMX)
+    response = client_logged_in.post(
+        edit_url(patient, "lesion", lesion), {"withdraw": "", "reason": "  "}, headers=HTMX
+    )
 
     lesion.refresh_from_db()
     assert not lesion.is_withdrawn
@@ -303,15 +330,17 @@ def test_record_save_after_withdraw_by_someone_else_is_refused(client_logged_in,
     url = edit_url(patient, "lesion", lesion)
     client_logged_in.post(url, {"withdraw": "", "reason": "duplicate"}, headers=HTMX)
 
-    response = client_logged_in.post(url, {"label": "S7", "organ": "liver", "detected_on": "2024-04-28",
-                                           "version": "1"}, headers=HTMX)
+    response = client_logged_in.post(
+        url, {"label": "S7", "organ": "liver", "detected_on": "2024-04-28", "version": "1"}, headers=HTMX
+    )
 
     assert response.status_code == 404
 
 
 def test_patient_withdraw_redirects_to_the_list(client_logged_in, patient):
-    response = client_logged_in.post(edit_url(patient, "patient", patient),
-                                     {"withdraw": "", "reason": "duplicate of H-124"}, headers=HTMX)
+    response = client_logged_in.post(
+        edit_url(patient, "patient", patient), {"withdraw": "", "reason": "duplicate of H-124"}, headers=HTMX
+    )
 
     patient.refresh_from_db()
     assert patient.is_withdrawn
@@ -327,12 +356,18 @@ def test_primary_tumour_cannot_be_withdrawn(client_logged_in, patient):
 
 
 def test_show_withdrawn_survives_an_inline_save(client_logged_in, patient, lesion, user):
-    ComorbidityFactory(patient=patient, name="old asthma", withdrawn_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
-                       withdrawn_by=user, withdrawn_reason="was a child")
+    ComorbidityFactory(
+        patient=patient,
+        name="old asthma",
+        withdrawn_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+        withdrawn_by=user,
+        withdrawn_reason="was a child",
+    )
     current_url = "http://testserver" + patient.get_absolute_url() + "?withdrawn=1"
 
-    response = client_logged_in.post(create_url(patient, "comorbidity"), {"name": "gout"},
-                                     headers=HTMX | {"HX-Current-URL": current_url})
+    response = client_logged_in.post(
+        create_url(patient, "comorbidity"), {"name": "gout"}, headers=HTMX | {"HX-Current-URL": current_url}
+    )
 
     html = response.content.decode()
     assert "gout" in html and "old asthma" in html and "was a child" in html

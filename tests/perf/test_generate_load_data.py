@@ -14,7 +14,8 @@ from patients.models import Disease, Event, Patient
 def test_generate_load_data_records_are_valid_case_files():
     result = generate(patients=6, lesions=4, measurements=3, events=25, meetings=2, cases_per_meeting=3, seed=5)
     assert {patient.primary.disease for patient in Patient.objects.select_related("primary")} == {
-        Disease.ACC, Disease.CRC,
+        Disease.ACC,
+        Disease.CRC,
     }
     for patient in result.patients:
         case = case_export(patient)
@@ -29,10 +30,17 @@ def test_generate_load_data_records_are_valid_case_files():
 def test_generate_load_data_meetings_latest_in_progress_with_agenda():
     result = generate(patients=5, lesions=1, measurements=1, events=3, meetings=3, cases_per_meeting=4, seed=2)
     assert [meeting.status for meeting in result.meetings] == [
-        MeetingStatus.PLANNED, MeetingStatus.PLANNED, MeetingStatus.IN_PROGRESS,
+        MeetingStatus.PLANNED,
+        MeetingStatus.PLANNED,
+        MeetingStatus.IN_PROGRESS,
     ]
     assert AgendaItem.objects.filter(meeting=result.meetings[-1]).count() == 4
-    assert list(AgendaItem.objects.filter(meeting=result.meetings[0]).values_list("position", flat=True)) == [1, 2, 3, 4]
+    assert list(AgendaItem.objects.filter(meeting=result.meetings[0]).values_list("position", flat=True)) == [
+        1,
+        2,
+        3,
+        4,
+    ]
 
 
 @pytest.mark.django_db

@@ -28,8 +28,9 @@ def shape(request):
 @pytest.fixture
 def loaded(db, shape):
     lesions, measurements, events = SHAPES[shape]
-    return generate(patients=1, lesions=lesions, measurements=measurements, events=events, meetings=1,
-                    cases_per_meeting=1, seed=77)
+    return generate(
+        patients=1, lesions=lesions, measurements=measurements, events=events, meetings=1, cases_per_meeting=1, seed=77
+    )
 
 
 def _url(loaded, page: str) -> str:

@@ -65,19 +65,41 @@ def held_meeting(meeting, coordinator, chair, surgeon):
     meeting.closed_at = MEETING_START + dt.timedelta(hours=2)
     meeting.save()
     AttendanceFactory(meeting=meeting, user=chair, specialty=Specialty.MEDICAL_ONCOLOGY, arrived_at=MEETING_START)
-    AttendanceFactory(meeting=meeting, user=surgeon, specialty=Specialty.SURGERY,
-                      arrived_at=MEETING_START + dt.timedelta(minutes=20))
-    decided = AgendaItemFactory(meeting=meeting, position=1, presenter=surgeon, status=AgendaItemStatus.DISCUSSED,
-                                patient=acc_patient(name="Anna Adrenal", mrn="ACC00001"),
-                                question="Is metastasectomy of L1 and L2 an option?")
-    DecisionFactory(agenda_item=decided, category=DecisionCategory.SURGERY,
-                    recommendation="Wedge resection of L1 and L2.", consensus=Consensus.MAJORITY,
-                    dissent="Dr Ray prefers SBRT.", departs_from_guidance=True,
-                    departure_reason="Patient prefers surgery.", created_by=chair,
-                    signed_by=chair, signed_at=MEETING_START + dt.timedelta(minutes=50))
-    AgendaItemFactory(meeting=meeting, position=2, status=AgendaItemStatus.DEFERRED,
-                      status_reason="Awaiting PET-CT.", patient=acc_patient(name="Bert Deferred", mrn="ACC00002"))
-    AgendaItemFactory(meeting=meeting, position=3, status=AgendaItemStatus.WITHDRAWN,
-                      status_reason="Patient declined discussion.",
-                      patient=acc_patient(name="Carla Withdrawn", mrn="ACC00003"))
+    AttendanceFactory(
+        meeting=meeting, user=surgeon, specialty=Specialty.SURGERY, arrived_at=MEETING_START + dt.timedelta(minutes=20)
+    )
+    decided = AgendaItemFactory(
+        meeting=meeting,
+        position=1,
+        presenter=surgeon,
+        status=AgendaItemStatus.DISCUSSED,
+        patient=acc_patient(name="Anna Adrenal", mrn="ACC00001"),
+        question="Is metastasectomy of L1 and L2 an option?",
+    )
+    DecisionFactory(
+        agenda_item=decided,
+        category=DecisionCategory.SURGERY,
+        recommendation="Wedge resection of L1 and L2.",
+        consensus=Consensus.MAJORITY,
+        dissent="Dr Ray prefers SBRT.",
+        departs_from_guidance=True,
+        departure_reason="Patient prefers surgery.",
+        created_by=chair,
+        signed_by=chair,
+        signed_at=MEETING_START + dt.timedelta(minutes=50),
+    )
+    AgendaItemFactory(
+        meeting=meeting,
+        position=2,
+        status=AgendaItemStatus.DEFERRED,
+        status_reason="Awaiting PET-CT.",
+        patient=acc_patient(name="Bert Deferred", mrn="ACC00002"),
+    )
+    AgendaItemFactory(
+        meeting=meeting,
+        position=3,
+        status=AgendaItemStatus.WITHDRAWN,
+        status_reason="Patient declined discussion.",
+        patient=acc_patient(name="Carla Withdrawn", mrn="ACC00003"),
+    )
     return meeting

@@ -72,8 +72,9 @@ def test_demo_meeting_pack_prints_every_agenda_patient_with_guidance(demo, board
     # The case review keeps the evaluation shown for each case with its agenda item.
     for item in items:
         if hasattr(item.patient, "primary"):
-            item.evaluation = evaluation_create(patient=item.patient, by=demo["oncologist"], as_of=DEMO_TODAY,
-                                                board_inputs={})
+            item.evaluation = evaluation_create(
+                patient=item.patient, by=demo["oncologist"], as_of=DEMO_TODAY, board_inputs={}
+            )
             AgendaItem.objects.filter(pk=item.pk).update(evaluation=item.evaluation)
 
     text = pdf_text(services.meeting_document_print(kind="meeting-pack", meeting=meeting, by=demo["coordinator"]))
@@ -81,7 +82,7 @@ def test_demo_meeting_pack_prints_every_agenda_patient_with_guidance(demo, board
     cover, *cases = _cases(text)
     assert "Meeting pack" in cover[0] and board in flat(cover[0])
     assert len(cases) == len(items)
-    for item, pages in zip(items, cases):
+    for item, pages in zip(items, cases, strict=False):
         case = flat(" ".join(pages))
         assert all(item.patient.name in page and item.patient.mrn in page for page in pages)
         assert flat(item.question) in case
@@ -109,9 +110,15 @@ def test_demo_outcomes_print_decisions_and_sign_off(demo):
     items = list(meeting.agenda_items.select_related("patient").order_by("position"))
     first, *others = items
     AgendaItem.objects.filter(pk=first.pk).update(status=AgendaItemStatus.DISCUSSED)
-    DecisionFactory(agenda_item=first, category=DecisionCategory.SURGERY, consensus=Consensus.UNANIMOUS,
-                    recommendation="Two-stage hepatectomy.", created_by=demo["chair"], signed_by=demo["chair"],
-                    signed_at=dt.datetime(2026, 3, 5, 17, 30, tzinfo=dt.UTC))
+    DecisionFactory(
+        agenda_item=first,
+        category=DecisionCategory.SURGERY,
+        consensus=Consensus.UNANIMOUS,
+        recommendation="Two-stage hepatectomy.",
+        created_by=demo["chair"],
+        signed_by=demo["chair"],
+        signed_at=dt.datetime(2026, 3, 5, 17, 30, tzinfo=dt.UTC),
+    )
 
     text = flat(pdf_text(services.meeting_document_print(kind="outcomes", meeting=meeting, by=demo["coordinator"])))
 

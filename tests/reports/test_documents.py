@@ -178,10 +178,15 @@ def test_case_summary_events_name_treated_lesions_inside_the_page(chair):
 def test_modality_groups_put_lesions_with_the_same_options_in_one_row():
     cell = {"rating": "option", "reasons": ["Resectable."]}
     other = {"rating": "not_applicable", "reasons": ["Not used at this organ."]}
-    evaluation = Evaluation(output={"lesion_modalities": {
-        "L1": {"surgery": cell, "sbrt": other}, "L2": {"surgery": cell, "sbrt": other},
-        "L3": {"surgery": other, "sbrt": other},
-    }})
+    evaluation = Evaluation(
+        output={
+            "lesion_modalities": {
+                "L1": {"surgery": cell, "sbrt": other},
+                "L2": {"surgery": cell, "sbrt": other},
+                "L3": {"surgery": other, "sbrt": other},
+            }
+        }
+    )
 
     groups = documents.modality_groups(evaluation)
 
@@ -195,15 +200,26 @@ def test_modality_groups_put_lesions_with_the_same_options_in_one_row():
 def test_meeting_pack_prints_cover_agenda_and_every_case(meeting, chair, surgeon):
     names = ["Anna Adrenal", "Bruno Lung", "Cleo Liver"]
     for position, name in enumerate(names, start=1):
-        AgendaItemFactory(meeting=meeting, position=position, presenter=surgeon,
-                          patient=acc_patient(name=name, mrn=f"ACC0000{position}"),
-                          question=f"Question about {name}?")
-    AgendaItemFactory(meeting=meeting, position=4, status=AgendaItemStatus.WITHDRAWN, status_reason="Died.",
-                      patient=acc_patient(name="Dora Withdrawn", mrn="ACC00004"))
+        AgendaItemFactory(
+            meeting=meeting,
+            position=position,
+            presenter=surgeon,
+            patient=acc_patient(name=name, mrn=f"ACC0000{position}"),
+            question=f"Question about {name}?",
+        )
+    AgendaItemFactory(
+        meeting=meeting,
+        position=4,
+        status=AgendaItemStatus.WITHDRAWN,
+        status_reason="Died.",
+        patient=acc_patient(name="Dora Withdrawn", mrn="ACC00004"),
+    )
     progress = []
 
     pdf = services.meeting_document_print(
-        kind="meeting-pack", meeting=meeting, by=chair,
+        kind="meeting-pack",
+        meeting=meeting,
+        by=chair,
         progress=lambda stage, done, total: progress.append((stage, done, total)),
     )
 
@@ -267,9 +283,15 @@ def test_outcomes_print_attendance_quorum_decisions_and_set_aside_cases(held_mee
 
 def test_outcomes_leave_out_an_attendance_entry_withdrawn_as_erroneous(held_meeting, chair, coordinator):
     wrong = UserFactory(username="wrongly", first_name="Wanda", last_name="Wrongly")
-    AttendanceFactory(meeting=held_meeting, user=wrong, specialty=Specialty.RADIOLOGY, arrived_at=MEETING_START,
-                      withdrawn_at=MEETING_START + dt.timedelta(minutes=5), withdrawn_by=coordinator,
-                      withdrawn_reason="Recorded for the wrong meeting.")
+    AttendanceFactory(
+        meeting=held_meeting,
+        user=wrong,
+        specialty=Specialty.RADIOLOGY,
+        arrived_at=MEETING_START,
+        withdrawn_at=MEETING_START + dt.timedelta(minutes=5),
+        withdrawn_by=coordinator,
+        withdrawn_reason="Recorded for the wrong meeting.",
+    )
 
     text = flat(pdf_text(services.meeting_document_print(kind="outcomes", meeting=held_meeting, by=chair)))
 
@@ -279,11 +301,21 @@ def test_outcomes_leave_out_an_attendance_entry_withdrawn_as_erroneous(held_meet
 
 
 def test_outcomes_flag_a_case_without_decision(held_meeting, chair):
-    AgendaItemFactory(meeting=held_meeting, position=4, status=AgendaItemStatus.DISCUSSED,
-                      patient=acc_patient(name="Dan Undecided", mrn="ACC00009"))
+    AgendaItemFactory(
+        meeting=held_meeting,
+        position=4,
+        status=AgendaItemStatus.DISCUSSED,
+        patient=acc_patient(name="Dan Undecided", mrn="ACC00009"),
+    )
     item = held_meeting.agenda_items.get(position=1)
-    DecisionFactory(agenda_item=item, amends=item.decisions.get(), category=DecisionCategory.RADIOTHERAPY,
-                    recommendation="SBRT of L2 instead.", consensus=Consensus.UNANIMOUS, created_by=chair)
+    DecisionFactory(
+        agenda_item=item,
+        amends=item.decisions.get(),
+        category=DecisionCategory.RADIOTHERAPY,
+        recommendation="SBRT of L2 instead.",
+        consensus=Consensus.UNANIMOUS,
+        created_by=chair,
+    )
 
     text = flat(pdf_text(services.meeting_document_print(kind="outcomes", meeting=held_meeting, by=chair)))
 
@@ -336,7 +368,9 @@ def test_meeting_pack_without_kept_evaluations_reads_the_case_file_once_per_case
     """Before the meeting no evaluation is kept with the cases: each case's latest evaluation is looked up (its
     case file comes from the record already loaded); the published release is read once per disease."""
     for position in range(1, 4):
-        AgendaItemFactory(meeting=meeting, position=position, patient=acc_patient(name=f"P{position}", mrn=f"N{position:04d}"))
+        AgendaItemFactory(
+            meeting=meeting, position=position, patient=acc_patient(name=f"P{position}", mrn=f"N{position:04d}")
+        )
 
     with django_assert_max_num_queries(13 + 3 * 1 + 3):
         documents.meeting_pack_context(meeting, user=chair, now=timezone.now())
@@ -353,8 +387,12 @@ def test_outcomes_queries_do_not_grow_with_cases(held_meeting, chair, django_ass
         print_outcomes()
 
     for position in range(4, 9):
-        item = AgendaItemFactory(meeting=held_meeting, position=position, status=AgendaItemStatus.DISCUSSED,
-                                 patient=acc_patient(name=f"Patient {position}", mrn=f"OQ{position:04d}"))
+        item = AgendaItemFactory(
+            meeting=held_meeting,
+            position=position,
+            status=AgendaItemStatus.DISCUSSED,
+            patient=acc_patient(name=f"Patient {position}", mrn=f"OQ{position:04d}"),
+        )
         DecisionFactory(agenda_item=item, created_by=chair, signed_by=chair, signed_at=timezone.now())
     with django_assert_num_queries(5):
         print_outcomes()

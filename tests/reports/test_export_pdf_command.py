@@ -27,8 +27,9 @@ def test_export_pdf_case_at_a_meeting(tmp_path, chair, meeting):
     AgendaItemFactory(meeting=meeting, patient=patient, position=1, question="Resect L1?")
     output = tmp_path / "case.pdf"
 
-    call_command("export_pdf", "case", "ACC00001", "-o", str(output), "--meeting", str(meeting.public_id),
-                 "--user", "chair")
+    call_command(
+        "export_pdf", "case", "ACC00001", "-o", str(output), "--meeting", str(meeting.public_id), "--user", "chair"
+    )
 
     assert "Resect L1?" in pdf_text(output.read_bytes())
 

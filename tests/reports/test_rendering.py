@@ -13,7 +13,9 @@ STATIC = Path(settings.BASE_DIR) / "static"
 
 def pdf_text(pdf: bytes) -> str:
     """Return the text of a PDF as pdftotext lays it out."""
-    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    return subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
 
 
 def pdf_fonts(pdf: bytes, tmp_path: Path) -> str:
@@ -93,19 +95,31 @@ def test_html_to_pdf_embeds_the_vendored_font_and_numbers_pages(tmp_path):
 
 def test_render_pdf_parts_numbers_each_part_alone_and_reports_progress(settings):
     settings.TEMPLATES = [
-        {**settings.TEMPLATES[0], "OPTIONS": {**settings.TEMPLATES[0]["OPTIONS"], "loaders": [
-            ("django.template.loaders.locmem.Loader", {
-                "part.html": "<html><body>{% for n in paragraphs %}<p>{{ title }} {{ n }}</p>{% endfor %}</body></html>",
-            }),
-        ]}},
+        {
+            **settings.TEMPLATES[0],
+            "OPTIONS": {
+                **settings.TEMPLATES[0]["OPTIONS"],
+                "loaders": [
+                    (
+                        "django.template.loaders.locmem.Loader",
+                        {
+                            "part.html": "<html><body>{% for n in paragraphs %}<p>{{ title }} {{ n }}</p>{% endfor %}</body></html>",
+                        },
+                    ),
+                ],
+            },
+        },
     ]
     settings.TEMPLATES[0].pop("APP_DIRS", None)
     done = []
 
     pdf = render_pdf_parts(
-        [("part.html", {"title": "Cover", "paragraphs": range(3)}),
-         ("part.html", {"title": "Case", "paragraphs": range(120)})],
-        request_user=None, on_part_done=done.append,
+        [
+            ("part.html", {"title": "Cover", "paragraphs": range(3)}),
+            ("part.html", {"title": "Case", "paragraphs": range(120)}),
+        ],
+        request_user=None,
+        on_part_done=done.append,
     )
 
     text = pdf_text(pdf)
@@ -148,11 +162,20 @@ def test_shared_renderer_is_reused_until_the_stylesheet_changes(tmp_path, monkey
 
 def test_parts_laid_out_on_two_processes_match_one_process(settings):
     settings.TEMPLATES = [
-        {**settings.TEMPLATES[0], "OPTIONS": {**settings.TEMPLATES[0]["OPTIONS"], "loaders": [
-            ("django.template.loaders.locmem.Loader", {
-                "part.html": "<html><body>{% for n in paragraphs %}<p>{{ title }} {{ n }}</p>{% endfor %}</body></html>",
-            }),
-        ]}},
+        {
+            **settings.TEMPLATES[0],
+            "OPTIONS": {
+                **settings.TEMPLATES[0]["OPTIONS"],
+                "loaders": [
+                    (
+                        "django.template.loaders.locmem.Loader",
+                        {
+                            "part.html": "<html><body>{% for n in paragraphs %}<p>{{ title }} {{ n }}</p>{% endfor %}</body></html>",
+                        },
+                    ),
+                ],
+            },
+        },
     ]
     settings.TEMPLATES[0].pop("APP_DIRS", None)
     parts = [("part.html", {"title": f"Part{number}", "paragraphs": range(70)}) for number in range(1, 5)]
@@ -165,6 +188,15 @@ def test_parts_laid_out_on_two_processes_match_one_process(settings):
     assert parallel.startswith(b"%PDF")
     assert pdf_text(parallel) == pdf_text(serial)
     pages = pdf_text(parallel).split("\f")[:-1]
-    assert [page.split()[0] for page in pages] == ["Part1", "Part1", "Part2", "Part2", "Part3", "Part3", "Part4", "Part4"]
+    assert [page.split()[0] for page in pages] == [
+        "Part1",
+        "Part1",
+        "Part2",
+        "Part2",
+        "Part3",
+        "Part3",
+        "Part4",
+        "Part4",
+    ]
     assert all(("Page 1 of 2" in page) != ("Page 2 of 2" in page) for page in pages)
     assert sorted(done) == [0, 1, 2, 3]

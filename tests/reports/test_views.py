@@ -62,9 +62,7 @@ def test_case_summary_refuses_a_malformed_meeting_id(client, surgeon, listed_pat
     assert response.status_code == 400
 
 
-def test_meeting_print_queues_export_runs_it_and_shows_the_download(
-    client, coordinator, meeting, listed_patient
-):
+def test_meeting_print_queues_export_runs_it_and_shows_the_download(client, coordinator, meeting, listed_patient):
     client.force_login(coordinator)
 
     response = client.post(reverse("reports:meeting-print", args=[meeting.public_id]), {"kind": "meeting-pack"})
@@ -102,8 +100,13 @@ def test_meeting_print_hides_other_boards_meetings(client, outsider, meeting):
 
 def test_export_progress_polls_while_running(client, coordinator, meeting):
     export = PdfExport.objects.create(
-        kind=PdfExport.Kind.MEETING_PACK, meeting=meeting, requested_by=coordinator,
-        status=PdfExport.Status.RUNNING, progress_stage="Printing", progress_done=3, progress_total=7,
+        kind=PdfExport.Kind.MEETING_PACK,
+        meeting=meeting,
+        requested_by=coordinator,
+        status=PdfExport.Status.RUNNING,
+        progress_stage="Printing",
+        progress_done=3,
+        progress_total=7,
     )
     client.force_login(coordinator)
 
@@ -118,8 +121,11 @@ def test_export_progress_polls_while_running(client, coordinator, meeting):
 
 def test_export_page_shows_a_failure_and_stops_polling(client, coordinator, meeting):
     export = PdfExport.objects.create(
-        kind=PdfExport.Kind.OUTCOMES, meeting=meeting, requested_by=coordinator,
-        status=PdfExport.Status.FAILED, error="Disk full",
+        kind=PdfExport.Kind.OUTCOMES,
+        meeting=meeting,
+        requested_by=coordinator,
+        status=PdfExport.Status.FAILED,
+        error="Disk full",
     )
     client.force_login(coordinator)
 
@@ -211,7 +217,9 @@ def test_download_of_an_unfinished_export_goes_back_to_its_page(client, coordina
 def test_task_records_progress_case_by_case(coordinator, meeting, monkeypatch, settings):
     settings.PDF_RENDER_PROCESSES = 1  # one process: parts are laid out in order, so the sequence is fixed
     for position in range(1, 4):
-        AgendaItemFactory(meeting=meeting, position=position, patient=acc_patient(name=f"P{position}", mrn=f"M{position}"))
+        AgendaItemFactory(
+            meeting=meeting, position=position, patient=acc_patient(name=f"P{position}", mrn=f"M{position}")
+        )
     export = services.pdf_export_create(kind="meeting-pack", meeting=meeting, by=coordinator)
     seen = []
 

@@ -56,9 +56,7 @@ class World:
         self.member = UserFactory(username="member")
         BoardMembershipFactory(board=self.board, user=self.member, role=Role.MEMBER, specialty=Specialty.SURGERY)
         self.chair = UserFactory(username="chair")
-        BoardMembershipFactory(
-            board=self.board, user=self.chair, role=Role.CHAIR, specialty=Specialty.MEDICAL_ONCOLOGY
-        )
+        BoardMembershipFactory(board=self.board, user=self.chair, role=Role.CHAIR, specialty=Specialty.MEDICAL_ONCOLOGY)
         self.other_board = BoardFactory(name="Thoracic board")
         self.other_member = UserFactory(username="othermember")
         BoardMembershipFactory(board=self.other_board, user=self.other_member, role=Role.MEMBER)
@@ -83,17 +81,27 @@ class World:
         self.agenda_item = AgendaItemFactory(meeting=self.meeting, patient=self.patient, position=1)
         self.decision = DecisionFactory(agenda_item=self.agenda_item, created_by=self.chair)
         self.export = PdfExport.objects.create(
-            kind=PdfExport.Kind.MEETING_PACK, meeting=self.meeting, requested_by=self.member,
-            status=PdfExport.Status.DONE, finished_at=dt.datetime(2024, 5, 14, 17, 0, tzinfo=dt.UTC),
+            kind=PdfExport.Kind.MEETING_PACK,
+            meeting=self.meeting,
+            requested_by=self.member,
+            status=PdfExport.Status.DONE,
+            finished_at=dt.datetime(2024, 5, 14, 17, 0, tzinfo=dt.UTC),
         )
         self.export.file.save("pack.pdf", ContentFile(b"%PDF-1.7 test"), save=True)
 
     def record(self, kind: str):
         """Return the patient's current row of a kind of the record."""
         return {
-            "patient": self.patient, "primary": self.primary, "ki67": self.ki67, "lesion": self.lesion,
-            "measurement": self.measurement, "event": self.event, "lab": self.lab, "ecog": self.ecog,
-            "frailty": self.frailty, "comorbidity": self.comorbidity,
+            "patient": self.patient,
+            "primary": self.primary,
+            "ki67": self.ki67,
+            "lesion": self.lesion,
+            "measurement": self.measurement,
+            "event": self.event,
+            "lab": self.lab,
+            "ecog": self.ecog,
+            "frailty": self.frailty,
+            "comorbidity": self.comorbidity,
         }[kind]
 
 

@@ -9,13 +9,54 @@ from hypothesis import strategies as st
 
 SCRIPT = '<script>alert("xss")</script>'
 HOSTILE = [
-    "", " ", "\t\n", SCRIPT, f'"><img src=x onerror=alert(1)>{SCRIPT}', "\x00", "L\x001", "0", "-1", "-0.0",
-    "1e309", "-1e309", "NaN", "Infinity", "99999999999999999999999999999", "-99999999999999999999999",
-    "9223372036854775808", "2147483648", "32768", "0.000000000001", "3.14159265358979323846264338327950288",
-    "400.05", "1,5", "0001-01-01", "1000-01-01", "1900-02-29", "2024-02-30", "9999-12-31", "10000-01-01",
-    "-2024-01-01", "2024-13-01", "24:00", "12:61", "2030-01-01T25:00", "1899-12-31T23:59", "true", "false", "on",
-    "Ω≈ç√∫˜µ≤≥÷ Zürich Ærø", "👩\u200d⚕️🩺", "\u202egnp.exe", "' OR 1=1 --", "{{ 7|add:7 }}", "{% debug %}",
-    "x" * 5000, "🩺" * 3000, str(uuid.UUID(int=0)), "not-a-uuid",
+    "",
+    " ",
+    "\t\n",
+    SCRIPT,
+    f'"><img src=x onerror=alert(1)>{SCRIPT}',
+    "\x00",
+    "L\x001",
+    "0",
+    "-1",
+    "-0.0",
+    "1e309",
+    "-1e309",
+    "NaN",
+    "Infinity",
+    "99999999999999999999999999999",
+    "-99999999999999999999999",
+    "9223372036854775808",
+    "2147483648",
+    "32768",
+    "0.000000000001",
+    "3.14159265358979323846264338327950288",
+    "400.05",
+    "1,5",
+    "0001-01-01",
+    "1000-01-01",
+    "1900-02-29",
+    "2024-02-30",
+    "9999-12-31",
+    "10000-01-01",
+    "-2024-01-01",
+    "2024-13-01",
+    "24:00",
+    "12:61",
+    "2030-01-01T25:00",
+    "1899-12-31T23:59",
+    "true",
+    "false",
+    "on",
+    "Ω≈ç√∫˜µ≤≥÷ Zürich Ærø",
+    "👩\u200d⚕️🩺",
+    "\u202egnp.exe",
+    "' OR 1=1 --",
+    "{{ 7|add:7 }}",
+    "{% debug %}",
+    "x" * 5000,
+    "🩺" * 3000,
+    str(uuid.UUID(int=0)),
+    "not-a-uuid",
 ]
 
 
@@ -68,7 +109,8 @@ def row_counts(*labels: str) -> dict[str, int]:
     labels = labels or ("patients", "boards", "guidance", "reports", "audit")
     return {
         model._meta.label: _counted_rows(model).count()
-        for label in labels for model in apps.get_app_config(label).get_models()
+        for label in labels
+        for model in apps.get_app_config(label).get_models()
     }
 
 

@@ -63,8 +63,11 @@ def test_break_glass_grant_lasts_break_glass_hours(client, world, administrator,
 
 def test_expired_break_glass_grant_opens_nothing(client, world, administrator):
     BreakGlassGrant.objects.create(
-        user=administrator, patient=world.patient, reason=REASON,
-        created_at=timezone.now() - dt.timedelta(hours=13), expires_at=timezone.now() - dt.timedelta(minutes=1),
+        user=administrator,
+        patient=world.patient,
+        reason=REASON,
+        created_at=timezone.now() - dt.timedelta(hours=13),
+        expires_at=timezone.now() - dt.timedelta(minutes=1),
     )
     client.force_login(administrator)
 
@@ -118,8 +121,11 @@ def test_break_glass_is_404_for_non_staff_and_for_who_sees_every_patient(client,
 
 def test_break_glass_grants_are_listed_for_review_and_marked_reviewed_in_the_admin(client, world, administrator):
     grant = BreakGlassGrant.objects.create(
-        user=administrator, patient=world.patient, reason=REASON,
-        created_at=dt.datetime(2024, 5, 14, 9, 30, tzinfo=dt.UTC), expires_at=dt.datetime(2024, 5, 14, 21, 30, tzinfo=dt.UTC),
+        user=administrator,
+        patient=world.patient,
+        reason=REASON,
+        created_at=dt.datetime(2024, 5, 14, 9, 30, tzinfo=dt.UTC),
+        expires_at=dt.datetime(2024, 5, 14, 21, 30, tzinfo=dt.UTC),
     )
     reviewer = UserFactory(username="reviewer", is_staff=True)
     reviewer.groups.add(Group.objects.get(name="Administrators"))

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.django_db
 def _upload(client, content: bytes, *, mrn: str = "MRN-NEW", htmx: bool = False):
     case_file = SimpleUploadedFile("case.json", content, content_type="application/json")
     return client.post(
-        reverse("patients:patient-list"), {"case_file": case_file, "mrn": mrn, "name": "New Patient"},
+        reverse("patients:patient-list"),
+        {"case_file": case_file, "mrn": mrn, "name": "New Patient"},
         headers={"HX-Request": "true"} if htmx else {},
     )
 
@@ -32,21 +33,42 @@ REFUSED_UPLOADS = [
     ("array", b"[]", "(root): must be an object"),
     ("deeply nested", b"[" * 100_000, "(root): not valid JSON: maximum recursion depth exceeded"),
     ("number too long", b'{"format": ' + b"9" * 5000 + b"}", "(root): not valid JSON: Exceeds the limit"),
-    ("wrong type", json.dumps(case_with(set_path("lesions", 0, "measurements", 0, "size_mm", "24"))).encode(),
-     "lesions[0].measurements[0].size_mm: must be a number"),
-    ("infinite size", json.dumps(CASE).replace('"size_mm": 24}', '"size_mm": 1e400}').encode(),
-     "lesions[0].measurements[0].size_mm: must be a number"),
-    ("unknown organ", json.dumps(case_with(set_path("lesions", 1, "organ", "kidney"))).encode(),
-     "lesions[1].organ: must be one of"),
-    ("unknown event type", json.dumps(case_with(set_path("events", 2, "type", "hipec"))).encode(),
-     "events[2].type: must be one of"),
-    ("dangling lesion id", json.dumps(case_with(set_path("events", 4, "lesion_ids", ["S9"]))).encode(),
-     "events[4].lesion_ids[0]: unknown lesion id &#x27;S9&#x27;"),
+    (
+        "wrong type",
+        json.dumps(case_with(set_path("lesions", 0, "measurements", 0, "size_mm", "24"))).encode(),
+        "lesions[0].measurements[0].size_mm: must be a number",
+    ),
+    (
+        "infinite size",
+        json.dumps(CASE).replace('"size_mm": 24}', '"size_mm": 1e400}').encode(),
+        "lesions[0].measurements[0].size_mm: must be a number",
+    ),
+    (
+        "unknown organ",
+        json.dumps(case_with(set_path("lesions", 1, "organ", "kidney"))).encode(),
+        "lesions[1].organ: must be one of",
+    ),
+    (
+        "unknown event type",
+        json.dumps(case_with(set_path("events", 2, "type", "hipec"))).encode(),
+        "events[2].type: must be one of",
+    ),
+    (
+        "dangling lesion id",
+        json.dumps(case_with(set_path("events", 4, "lesion_ids", ["S9"]))).encode(),
+        "events[4].lesion_ids[0]: unknown lesion id &#x27;S9&#x27;",
+    ),
     ("duplicate id", json.dumps(case_with(_duplicate_lesion)).encode(), "lesions[2].id: duplicate id &#x27;S7&#x27;"),
-    ("NUL in text", json.dumps(case_with(set_path("lesions", 0, "note", "seg\x007"))).encode(),
-     "lesions[0].note: must not contain NUL characters"),
-    ("script in an id", json.dumps(case_with(set_path("events", 4, "lesion_ids", ["<script>x</script>"]))).encode(),
-     escape("events[4].lesion_ids[0]: unknown lesion id '<script>x</script>'")),
+    (
+        "NUL in text",
+        json.dumps(case_with(set_path("lesions", 0, "note", "seg\x007"))).encode(),
+        "lesions[0].note: must not contain NUL characters",
+    ),
+    (
+        "script in an id",
+        json.dumps(case_with(set_path("events", 4, "lesion_ids", ["<script>x</script>"]))).encode(),
+        escape("events[4].lesion_ids[0]: unknown lesion id '<script>x</script>'"),
+    ),
 ]
 
 
@@ -88,7 +110,8 @@ def test_case_file_upload_of_a_good_file_imports_it(client, world):
 
 
 @pytest.mark.parametrize(
-    "path", [("patient", "comorbidities", 0), ("primary", "notes"), ("lesions", 0, "id"), ("events", 2, "regimen")],
+    "path",
+    [("patient", "comorbidities", 0), ("primary", "notes"), ("lesions", 0, "id"), ("events", 2, "regimen")],
 )
 def test_case_import_refuses_nul_in_any_text_without_creating_anything(world, path):
     case = case_with(set_path(*path, "A\x00B"))

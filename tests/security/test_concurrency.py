@@ -28,8 +28,11 @@ CONFLICT = "This entry was changed by someone else while you were editing it."
 def _lesion_post(world, note: str, version: int) -> dict:
     lesion = world.lesion
     return {
-        "label": lesion.label, "organ": lesion.organ, "detected_on": lesion.detected_on.isoformat(),
-        "note": note, "version": str(version),
+        "label": lesion.label,
+        "organ": lesion.organ,
+        "detected_on": lesion.detected_on.isoformat(),
+        "note": note,
+        "version": str(version),
     }
 
 
@@ -79,7 +82,7 @@ def _in_thread(target) -> tuple[threading.Thread, dict]:
     def run():
         try:
             outcome["result"] = target()
-        except Exception as error:  # noqa: BLE001 - handed to the test thread to assert on
+        except Exception as error:
             outcome["error"] = error
         finally:
             connection.close()
@@ -130,8 +133,13 @@ def quorate(world):
     world.meeting.started_at = world.meeting.starts_at
     world.meeting.save()
     for specialty in world.board.required_specialties:
-        AttendanceFactory(meeting=world.meeting, user=UserFactory(), specialty=specialty,
-                          arrived_at=world.meeting.starts_at, recorded_by=world.chair)
+        AttendanceFactory(
+            meeting=world.meeting,
+            user=UserFactory(),
+            specialty=specialty,
+            arrived_at=world.meeting.starts_at,
+            recorded_by=world.chair,
+        )
     return world.meeting
 
 

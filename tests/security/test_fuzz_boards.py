@@ -49,8 +49,13 @@ def running(world):
     world.meeting.started_at = world.meeting.starts_at
     world.meeting.save()
     for specialty in world.board.required_specialties:
-        AttendanceFactory(meeting=world.meeting, user=UserFactory(), specialty=specialty,
-                          arrived_at=world.meeting.starts_at, recorded_by=world.chair)
+        AttendanceFactory(
+            meeting=world.meeting,
+            user=UserFactory(),
+            specialty=specialty,
+            arrived_at=world.meeting.starts_at,
+            recorded_by=world.chair,
+        )
     return world.meeting
 
 
@@ -69,8 +74,10 @@ def _post(client, url, data, *, htmx=False):
 
 def _pages_escape(client, world):
     for url in (
-        world.meeting.get_absolute_url(), reverse("boards:meeting-review", args=[world.meeting.public_id, 1]),
-        reverse("boards:meeting-outcomes", args=[world.meeting.public_id]), world.board.get_absolute_url(),
+        world.meeting.get_absolute_url(),
+        reverse("boards:meeting-review", args=[world.meeting.public_id, 1]),
+        reverse("boards:meeting-outcomes", args=[world.meeting.public_id]),
+        world.board.get_absolute_url(),
         world.patient.get_absolute_url(),
     ):
         response = client.get(url)
@@ -116,7 +123,9 @@ def test_agenda_update_and_set_aside_survive_hostile_input(client, world, coordi
 
     @given(
         data=st.one_of(
-            _strategy(update_form, {"question": "Q", "presenter": "", "version": "1"}).map(lambda d: {**d, "action": "update"}),
+            _strategy(update_form, {"question": "Q", "presenter": "", "version": "1"}).map(
+                lambda d: {**d, "action": "update"}
+            ),
             form_data(ReasonForm()).map(lambda d: {**d, "action": "defer"}),
             form_data(ReasonForm()).map(lambda d: {**d, "action": "withdraw"}),
             st.fixed_dictionaries({"direction": hostile_text()}).map(lambda d: {**d, "action": "move"}),
@@ -172,8 +181,10 @@ def test_sign_and_amend_survive_hostile_input(client, world, running):
     client.force_login(world.chair)
     url = reverse("boards:meeting-review", args=[world.meeting.public_id, 1])
     form = DecisionForm(lesions=world.patient.lesions.current())
-    base = {**form_values(DecisionForm(instance=world.decision, lesions=world.patient.lesions.current())),
-            "version": "0"}
+    base = {
+        **form_values(DecisionForm(instance=world.decision, lesions=world.patient.lesions.current())),
+        "version": "0",
+    }
     client.get(url)  # the case open, its guidance evaluation kept (as in test_decision_survives_hostile_input)
 
     @given(
@@ -225,11 +236,21 @@ def test_guidance_form_survives_hostile_input(client, world):
     client.force_login(world.member)
     url = reverse("guidance:patient-guidance", args=[world.patient.public_id])
     form = BoardInputsForm()
-    base = {"as_of": "2024-05-01", "resectability": "", "all_sites_safely_treatable": "",
-            "complete_resection_feasible": "", "primary_controllable": "", "polymetastatic_history": ""}
+    base = {
+        "as_of": "2024-05-01",
+        "resectability": "",
+        "all_sites_safely_treatable": "",
+        "complete_resection_feasible": "",
+        "primary_controllable": "",
+        "polymetastatic_history": "",
+    }
 
-    @given(data=_strategy(form, base), method=st.sampled_from(["get", "post"]), htmx=st.booleans(),
-           evaluation=st.one_of(st.none(), hostile_text()))
+    @given(
+        data=_strategy(form, base),
+        method=st.sampled_from(["get", "post"]),
+        htmx=st.booleans(),
+        evaluation=st.one_of(st.none(), hostile_text()),
+    )
     def check(data, method, htmx, evaluation):
         headers = {"HX-Request": "true"} if htmx else {}
         if method == "post":
@@ -263,9 +284,17 @@ def test_board_admin_form_survives_hostile_input(client, world, staff_coordinato
     client.force_login(staff_coordinator)
     url = reverse("admin:boards_board_add")
     inline = {"memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"}
-    base = {"name": "Sarcoma", "disease_focus": "mixed", "description": "", "required_specialties": ["surgery"],
-            "imaging_max_age_days": "42", "ecog_max_age_days": "90", "cea_max_age_days": "", "requires_ki67": "on",
-            "requires_primary_pathology": "on"}
+    base = {
+        "name": "Sarcoma",
+        "disease_focus": "mixed",
+        "description": "",
+        "required_specialties": ["surgery"],
+        "imaging_max_age_days": "42",
+        "ecog_max_age_days": "90",
+        "cea_max_age_days": "",
+        "requires_ki67": "on",
+        "requires_primary_pathology": "on",
+    }
 
     @given(data=_strategy(BoardAdminForm(), base))
     def check(data):
@@ -279,13 +308,37 @@ def test_board_admin_form_survives_hostile_input(client, world, staff_coordinato
 def test_admin_service_forms_survive_hostile_input(client, world, staff_coordinator, model):
     client.force_login(staff_coordinator)
     form_class, base = {
-        "meeting": (MeetingAdminForm, {"board": str(world.board.pk), "starts_at_0": "2030-01-01",
-                                       "starts_at_1": "10:00", "place": "Room 1", "video_link": ""}),
-        "agendaitem": (AgendaItemAdminForm, {"meeting": str(world.meeting.pk), "patient": str(PatientFactory().pk),
-                                             "question": "Resect?", "presenter": ""}),
-        "attendance": (AttendanceAdminForm, {"meeting": str(world.meeting.pk), "user": str(world.member.pk),
-                                             "specialty": "surgery", "arrived_at_0": "2024-05-14",
-                                             "arrived_at_1": "16:05", "left_at_0": "", "left_at_1": ""}),
+        "meeting": (
+            MeetingAdminForm,
+            {
+                "board": str(world.board.pk),
+                "starts_at_0": "2030-01-01",
+                "starts_at_1": "10:00",
+                "place": "Room 1",
+                "video_link": "",
+            },
+        ),
+        "agendaitem": (
+            AgendaItemAdminForm,
+            {
+                "meeting": str(world.meeting.pk),
+                "patient": str(PatientFactory().pk),
+                "question": "Resect?",
+                "presenter": "",
+            },
+        ),
+        "attendance": (
+            AttendanceAdminForm,
+            {
+                "meeting": str(world.meeting.pk),
+                "user": str(world.member.pk),
+                "specialty": "surgery",
+                "arrived_at_0": "2024-05-14",
+                "arrived_at_1": "16:05",
+                "left_at_0": "",
+                "left_at_1": "",
+            },
+        ),
     }[model]
     add_url = reverse(f"admin:boards_{model}_add")
     change_url = {
@@ -315,14 +368,20 @@ def test_patient_search_survives_hostile_queries(client, world, coordinator):
 
 def test_attendance_corrections_survive_hostile_input(client, world, coordinator, running):
     client.force_login(coordinator)
-    entry = AttendanceFactory(meeting=world.meeting, user=world.member, specialty="surgery",
-                              arrived_at=world.meeting.starts_at, recorded_by=coordinator)
+    entry = AttendanceFactory(
+        meeting=world.meeting,
+        user=world.member,
+        specialty="surgery",
+        arrived_at=world.meeting.starts_at,
+        recorded_by=coordinator,
+    )
     ids = st.one_of(st.just(str(entry.pk)), hostile_text())
 
     @given(
         data=st.one_of(
-            _strategy(AttendanceCorrectionForm(), {"arrived_at": "16:10", "left_at": "17:00"})
-            .map(lambda d: {**d, "action": "correct-attendance"}),
+            _strategy(AttendanceCorrectionForm(), {"arrived_at": "16:10", "left_at": "17:00"}).map(
+                lambda d: {**d, "action": "correct-attendance"}
+            ),
             form_data(ReasonForm()).map(lambda d: {**d, "action": "withdraw-attendance"}),
         ),
         attendance=ids,
@@ -338,8 +397,7 @@ def test_attendance_corrections_survive_hostile_input(client, world, coordinator
 def test_close_with_deferral_survives_hostile_reasons(client, world, coordinator, running):
     client.force_login(coordinator)
 
-    @given(data=form_data(CloseMeetingForm()), action=st.sampled_from(["close", "close-deferring"]),
-           htmx=st.booleans())
+    @given(data=form_data(CloseMeetingForm()), action=st.sampled_from(["close", "close-deferring"]), htmx=st.booleans())
     def check(data, action, htmx):
         _post(client, world.meeting.get_absolute_url(), {**data, "action": action}, htmx=htmx)
 
@@ -350,8 +408,13 @@ def test_close_with_deferral_survives_hostile_reasons(client, world, coordinator
 def test_review_board_inputs_survive_hostile_input(client, world, running):
     client.force_login(world.member)
     url = reverse("boards:meeting-review", args=[world.meeting.public_id, 1])
-    base = {"resectability": "", "all_sites_safely_treatable": "", "complete_resection_feasible": "",
-            "primary_controllable": "", "polymetastatic_history": ""}
+    base = {
+        "resectability": "",
+        "all_sites_safely_treatable": "",
+        "complete_resection_feasible": "",
+        "primary_controllable": "",
+        "polymetastatic_history": "",
+    }
 
     @given(data=_strategy(BoardInputsForm(), base), htmx=st.booleans())
     def check(data, htmx):

@@ -27,8 +27,11 @@ def _paths(value, prefix=()):
 PATHS = [path for path in _paths(CASE) if path]
 json_values = st.recursive(
     st.one_of(
-        st.none(), st.booleans(), st.integers(min_value=-(10**20), max_value=10**20),
-        st.floats(allow_nan=False), hostile_text(),
+        st.none(),
+        st.booleans(),
+        st.integers(min_value=-(10**20), max_value=10**20),
+        st.floats(allow_nan=False),
+        hostile_text(),
     ),
     lambda children: st.lists(children, max_size=3) | st.dictionaries(hostile_text(), children, max_size=3),
     max_leaves=10,
@@ -66,7 +69,10 @@ def test_case_import_of_any_changed_file_is_whole_or_nothing(world):
         before = row_counts("patients")
         try:
             patient = case_import(
-                case=_changed(path, value), mrn=f"MRN-F{len(imported)}", name="Fuzz Patient", by=world.member,
+                case=_changed(path, value),
+                mrn=f"MRN-F{len(imported)}",
+                name="Fuzz Patient",
+                by=world.member,
             )
         except CaseFileError:
             assert row_counts("patients") == before

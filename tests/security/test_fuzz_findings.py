@@ -19,10 +19,18 @@ def test_event_with_a_treated_lesion_key_too_large_is_a_form_error(client, world
     url = reverse("patients:record-edit", args=[world.patient.public_id, "event", world.event.public_id])
     before = row_counts()
 
-    response = client.post(url, {
-        "type": "chemotherapy", "started_on": "2021-04-01", "ended_on": "2021-09-01", "regimen": "EDP-M",
-        "line": "1", "lesions": [key], "version": str(world.event.version),
-    })
+    response = client.post(
+        url,
+        {
+            "type": "chemotherapy",
+            "started_on": "2021-04-01",
+            "ended_on": "2021-09-01",
+            "regimen": "EDP-M",
+            "line": "1",
+            "lesions": [key],
+            "version": str(world.event.version),
+        },
+    )
 
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
@@ -61,9 +69,15 @@ def test_agenda_presenter_key_too_large_is_a_form_error(client, world, coordinat
     client.force_login(coordinator)
     before = row_counts()
 
-    response = client.post(world.meeting.get_absolute_url(), {
-        "action": "update", "agenda_item": str(world.agenda_item.public_id), "question": "Q", "presenter": TOO_LARGE,
-    })
+    response = client.post(
+        world.meeting.get_absolute_url(),
+        {
+            "action": "update",
+            "agenda_item": str(world.agenda_item.public_id),
+            "question": "Q",
+            "presenter": TOO_LARGE,
+        },
+    )
 
     assert response.status_code == 200
     assert row_counts() == before

@@ -27,9 +27,21 @@ pytestmark = pytest.mark.django_db
 RULE_FIELDS = ["code", "scope", "category", "order", "condition", "text", "evidence", "source"]
 PARAMETER_FIELDS = ["name", "value", "unit", "source", "note"]
 CONDITIONS = [
-    "metastasis_count > ACC_SMALL_LIMIT", "metastasis_count >", "((((", "not " * 80 + "frail", "a && b",
-    "__import__('os').system('id')", "frail.__class__", "missing(ecog) or unknown('x')", "ki67_pct < 1e309",
-    "all_metastases_below(ACC_SMALL_LIMIT)", "'" * 3, "x" * 5000, "frail and\x00", "lambda: 1", "1 if frail else 2",
+    "metastasis_count > ACC_SMALL_LIMIT",
+    "metastasis_count >",
+    "((((",
+    "not " * 80 + "frail",
+    "a && b",
+    "__import__('os').system('id')",
+    "frail.__class__",
+    "missing(ecog) or unknown('x')",
+    "ki67_pct < 1e309",
+    "all_metastases_below(ACC_SMALL_LIMIT)",
+    "'" * 3,
+    "x" * 5000,
+    "frail and\x00",
+    "lambda: 1",
+    "1 if frail else 2",
 ]
 
 
@@ -44,8 +56,14 @@ def draft(editor):
     release = GuidelineRelease.objects.create(disease="acc", version="fuzz.1", created_by=editor)
     Parameter.objects.create(release=release, name="ACC_SMALL_LIMIT", value=5, unit="", source="Test")
     Rule.objects.create(
-        release=release, code="ACC-CAU-90", scope="acc", category="caution", order=10,
-        condition="metastasis_count > ACC_SMALL_LIMIT", text="Many metastases.", source="Test",
+        release=release,
+        code="ACC-CAU-90",
+        scope="acc",
+        category="caution",
+        order=10,
+        condition="metastasis_count > ACC_SMALL_LIMIT",
+        text="Many metastases.",
+        source="Test",
     )
     return release
 
@@ -63,10 +81,19 @@ def _change_data(release: GuidelineRelease, parameter: dict, rule: dict) -> dict
     [stored_rule] = release.rules.all()
     data = {"version": release.version, "effective_on": "", "change_note": release.change_note, "_save": "Save"}
     for prefix, row, values, fields in (
-        ("parameters", stored_parameter, parameter, PARAMETER_FIELDS), ("rules", stored_rule, rule, RULE_FIELDS),
+        ("parameters", stored_parameter, parameter, PARAMETER_FIELDS),
+        ("rules", stored_rule, rule, RULE_FIELDS),
     ):
-        data.update({f"{prefix}-TOTAL_FORMS": 1, f"{prefix}-INITIAL_FORMS": 1, f"{prefix}-MIN_NUM_FORMS": 0,
-                     f"{prefix}-MAX_NUM_FORMS": 1000, f"{prefix}-0-id": row.pk, f"{prefix}-0-release": release.pk})
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": 1,
+                f"{prefix}-INITIAL_FORMS": 1,
+                f"{prefix}-MIN_NUM_FORMS": 0,
+                f"{prefix}-MAX_NUM_FORMS": 1000,
+                f"{prefix}-0-id": row.pk,
+                f"{prefix}-0-release": release.pk,
+            }
+        )
         for field in fields:
             data[f"{prefix}-0-{field}"] = values.get(field, getattr(row, field))
     return data
@@ -76,23 +103,29 @@ def _text(values: list[str]) -> st.SearchStrategy[str]:
     return st.one_of(hostile_text(), st.sampled_from(values))
 
 
-RULE_VALUES = st.fixed_dictionaries({}, optional={
-    "code": _text(["ACC-CAU-90", "ACC-CAU-91", "CRLM-LT-01", "GEN-MD-09", "acc-cau-90", "ACC-CAU-9"]),
-    "scope": _text(["acc", "crc", "general"]),
-    "category": _text(["caution", "classification", "missing-data"]),
-    "order": _text(["10", "0", "-1", "99999999999999999999"]),
-    "condition": _text(CONDITIONS),
-    "text": _text(["A {metastases} text {unknown_fact} {", SCRIPT, "{FRAIL_ECOG_MIN}"]),
-    "evidence": hostile_text(),
-    "source": hostile_text(),
-})
-PARAMETER_VALUES = st.fixed_dictionaries({}, optional={
-    "name": _text(["ACC_SMALL_LIMIT", "ACC_GUIDELINE_DFI_MIN_MONTHS", "frail", "lower_case", "ACC SMALL"]),
-    "value": _text(["12.5", "5", "0", "-3", "1e10", "12345678.12345", "NaN"]),
-    "unit": hostile_text(),
-    "source": hostile_text(),
-    "note": hostile_text(),
-})
+RULE_VALUES = st.fixed_dictionaries(
+    {},
+    optional={
+        "code": _text(["ACC-CAU-90", "ACC-CAU-91", "CRLM-LT-01", "GEN-MD-09", "acc-cau-90", "ACC-CAU-9"]),
+        "scope": _text(["acc", "crc", "general"]),
+        "category": _text(["caution", "classification", "missing-data"]),
+        "order": _text(["10", "0", "-1", "99999999999999999999"]),
+        "condition": _text(CONDITIONS),
+        "text": _text(["A {metastases} text {unknown_fact} {", SCRIPT, "{FRAIL_ECOG_MIN}"]),
+        "evidence": hostile_text(),
+        "source": hostile_text(),
+    },
+)
+PARAMETER_VALUES = st.fixed_dictionaries(
+    {},
+    optional={
+        "name": _text(["ACC_SMALL_LIMIT", "ACC_GUIDELINE_DFI_MIN_MONTHS", "frail", "lower_case", "ACC SMALL"]),
+        "value": _text(["12.5", "5", "0", "-3", "1e10", "12345678.12345", "NaN"]),
+        "unit": hostile_text(),
+        "source": hostile_text(),
+        "note": hostile_text(),
+    },
+)
 
 
 def test_release_inlines_survive_hostile_rules_and_parameters(client, editor, draft):
@@ -124,8 +157,11 @@ def test_release_inlines_survive_hostile_rules_and_parameters(client, editor, dr
 def test_rule_and_parameter_forms_never_raise_on_hostile_input(draft):
     rule, parameter = draft.rules.get(), draft.parameters.get()
 
-    @given(rule_data=form_data(RuleForm(instance=rule)), parameter_data=form_data(ParameterForm(instance=parameter)),
-           names=st.one_of(st.none(), st.sets(hostile_text(), max_size=3)))
+    @given(
+        rule_data=form_data(RuleForm(instance=rule)),
+        parameter_data=form_data(ParameterForm(instance=parameter)),
+        names=st.one_of(st.none(), st.sets(hostile_text(), max_size=3)),
+    )
     def check(rule_data, parameter_data, names):
         rule_form = RuleForm(rule_data, instance=Rule(release=draft), parameter_names=names)
         parameter_form = ParameterForm(parameter_data, instance=Parameter(release=draft))
@@ -185,8 +221,11 @@ def test_dry_run_survives_hostile_input(client, editor):
 
 
 def _snapshot_release(release: GuidelineRelease) -> tuple:
-    return (release.rules.count(), release.parameters.count(),
-            GuidelineRelease.objects.filter(pk=release.pk).values_list("status", flat=True).get())
+    return (
+        release.rules.count(),
+        release.parameters.count(),
+        GuidelineRelease.objects.filter(pk=release.pk).values_list("status", flat=True).get(),
+    )
 
 
 def test_board_inputs_and_as_of_survive_hostile_input(client, world):
@@ -194,11 +233,20 @@ def test_board_inputs_and_as_of_survive_hostile_input(client, world):
     patient = world.patient
     url = reverse("guidance:patient-guidance", args=[patient.public_id])
     form = BoardInputsForm()
-    base = {"as_of": "2024-05-01", "resectability": "upfront_resectable", "all_sites_safely_treatable": "true",
-            "complete_resection_feasible": "", "primary_controllable": "", "polymetastatic_history": ""}
+    base = {
+        "as_of": "2024-05-01",
+        "resectability": "upfront_resectable",
+        "all_sites_safely_treatable": "true",
+        "complete_resection_feasible": "",
+        "primary_controllable": "",
+        "polymetastatic_history": "",
+    }
 
-    @given(data=st.one_of(form_data(form), near_valid_data(form, base)), method=st.sampled_from(["get", "post"]),
-           htmx=st.booleans())
+    @given(
+        data=st.one_of(form_data(form), near_valid_data(form, base)),
+        method=st.sampled_from(["get", "post"]),
+        htmx=st.booleans(),
+    )
     def check(data, method, htmx):
         before = set(Evaluation.objects.filter(patient=patient).values_list("pk", flat=True))
         bound = BoardInputsForm(data)

@@ -125,7 +125,9 @@ def test_case_file_upload_survives_hostile_files(client, world):
         content=st.one_of(
             st.binary(max_size=300),
             json_values.map(lambda value: json.dumps(value).encode()),
-            st.sampled_from([b"", b"{", b"[]", b"null", b'{"format": "oligoboard-case/1"}', b"\xff\xfe", SCRIPT.encode()]),
+            st.sampled_from(
+                [b"", b"{", b"[]", b"null", b'{"format": "oligoboard-case/1"}', b"\xff\xfe", SCRIPT.encode()]
+            ),
         ),
         mrn=hostile_text(),
         name=hostile_text(),
@@ -135,7 +137,8 @@ def test_case_file_upload_survives_hostile_files(client, world):
         before = row_counts()
 
         response = client.post(
-            url, {"case_file": _upload(content), "mrn": mrn, "name": name},
+            url,
+            {"case_file": _upload(content), "mrn": mrn, "name": name},
             headers={"HX-Request": "true"} if htmx else {},
         )
 
@@ -212,8 +215,11 @@ def test_patient_search_survives_hostile_input(client, world):
     def check(query, page, htmx, withdrawn):
         before = row_counts()
 
-        response = client.post(f"{url}?withdrawn=1" if withdrawn else url, {"action": "search", "q": query, "page": page},
-                               headers={"HX-Request": "true"} if htmx else {})
+        response = client.post(
+            f"{url}?withdrawn=1" if withdrawn else url,
+            {"action": "search", "q": query, "page": page},
+            headers={"HX-Request": "true"} if htmx else {},
+        )
 
         assert_no_server_error(response)
         assert_escaped(response.content)
@@ -232,10 +238,14 @@ def test_every_form_of_the_patient_record_is_fuzzed():
     from patients import forms
 
     fuzzed = {spec.form for spec in RECORD_KINDS.values()} | {
-        forms.WithdrawForm, forms.CaseFileImportForm, forms.NewPatientForm, forms.PatientSearchForm,
+        forms.WithdrawForm,
+        forms.CaseFileImportForm,
+        forms.NewPatientForm,
+        forms.PatientSearchForm,
     }
     defined = {
-        cls for _name, cls in inspect.getmembers(forms, inspect.isclass)
+        cls
+        for _name, cls in inspect.getmembers(forms, inspect.isclass)
         if issubclass(cls, django_forms.BaseForm) and cls.__module__ == forms.__name__ and cls is not forms.RecordForm
     }
 

@@ -62,8 +62,11 @@ class Walker:
 
     def leaks(self) -> list[str]:
         forbidden = _forms_of(NAME) | _forms_of(MRN)
-        return [url for url in self.urls if any(value in unquote_plus(url).lower() or value in url.lower()
-                                                 for value in forbidden)]
+        return [
+            url
+            for url in self.urls
+            if any(value in unquote_plus(url).lower() or value in url.lower() for value in forbidden)
+        ]
 
 
 def _walk_patient_list(walker: Walker, world) -> None:
@@ -80,14 +83,18 @@ def _walk_patient_list(walker: Walker, world) -> None:
         if url.startswith(world.patient.get_absolute_url()) and "/new/" not in url:
             walker.get(url)
     # Add a patient and import a case file: where the browser is sent afterwards.
-    walker.post(reverse("patients:patient-create"),
-                {"mrn": "SECRET0099", "name": "Secret Patientname Two", "birth_date": "1970-01-01", "sex": "F"})
+    walker.post(
+        reverse("patients:patient-create"),
+        {"mrn": "SECRET0099", "name": "Secret Patientname Two", "birth_date": "1970-01-01", "sex": "F"},
+    )
     case_file = SimpleUploadedFile("case.json", case_export_json(world.patient).encode(), "application/json")
-    walker.post(list_url, {"action": "import", "case_file": case_file, "mrn": "SECRET0098",
-                           "name": "Secret Patientname Three"}, headers={"HX-Request": "true"})
+    walker.post(
+        list_url,
+        {"action": "import", "case_file": case_file, "mrn": "SECRET0098", "name": "Secret Patientname Three"},
+        headers={"HX-Request": "true"},
+    )
     # Refusals too: a taken number, an unknown patient.
-    walker.post(reverse("patients:patient-create"),
-                {"mrn": MRN, "name": NAME, "birth_date": "1970-01-01", "sex": "F"})
+    walker.post(reverse("patients:patient-create"), {"mrn": MRN, "name": NAME, "birth_date": "1970-01-01", "sex": "F"})
     walker.get(reverse("patients:patient-detail", args=["00000000-0000-0000-0000-000000000000"]))
 
 
@@ -107,9 +114,13 @@ def test_search_results_are_found_by_post_and_not_pushed_into_history(client, wo
     client.force_login(world.member)
 
     page = client.get(reverse("patients:patient-list")).content.decode()
-    results = client.post(reverse("patients:patient-list"), {"action": "search", "q": MRN}, headers={"HX-Request": "true"})
+    results = client.post(
+        reverse("patients:patient-list"), {"action": "search", "q": MRN}, headers={"HX-Request": "true"}
+    )
 
-    search_form = page[page.rindex("<form", 0, page.index('role="search"')):page.index("</form>", page.index('role="search"'))]
+    search_form = page[
+        page.rindex("<form", 0, page.index('role="search"')) : page.index("</form>", page.index('role="search"'))
+    ]
     assert 'method="post"' in search_form and "hx-post=" in search_form and "csrfmiddlewaretoken" in search_form
     assert "hx-get" not in search_form and "hx-push-url" not in page
     assert NAME in results.content.decode()

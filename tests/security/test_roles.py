@@ -74,7 +74,10 @@ def test_role_groups_follow_every_board_role_and_leave_hand_given_groups_alone()
     board_membership_add(board=chair_of, user=user, specialty=Specialty.SURGERY, role=Role.CHAIR, by=None)
 
     assert set(user.groups.values_list("name", flat=True)) == {
-        "Guideline editors", "Administrators", "Clinicians", "Chairs",
+        "Guideline editors",
+        "Administrators",
+        "Clinicians",
+        "Chairs",
     }
 
     BoardMembership.objects.filter(user=user, board=chair_of).delete()
@@ -91,11 +94,16 @@ def test_admin_membership_inline_keeps_role_groups_in_step(client):
     client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
     url = reverse("admin:boards_board_change", args=[board.pk])
     form = {
-        "name": board.name, "disease_focus": board.disease_focus, "required_specialties": board.required_specialties,
-        "imaging_max_age_days": board.imaging_max_age_days, "ecog_max_age_days": board.ecog_max_age_days,
+        "name": board.name,
+        "disease_focus": board.disease_focus,
+        "required_specialties": board.required_specialties,
+        "imaging_max_age_days": board.imaging_max_age_days,
+        "ecog_max_age_days": board.ecog_max_age_days,
         "cea_max_age_days": board.cea_max_age_days,
-        "memberships-TOTAL_FORMS": "1", "memberships-INITIAL_FORMS": "0",
-        "memberships-0-user": str(user.pk), "memberships-0-specialty": Specialty.NURSING,
+        "memberships-TOTAL_FORMS": "1",
+        "memberships-INITIAL_FORMS": "0",
+        "memberships-0-user": str(user.pk),
+        "memberships-0-specialty": Specialty.NURSING,
         "memberships-0-role": Role.COORDINATOR,
     }
     if board.requires_ki67:
@@ -105,15 +113,28 @@ def test_admin_membership_inline_keeps_role_groups_in_step(client):
 
     added = client.post(url, form)
     membership = BoardMembership.objects.get(board=board, user=user)
-    changed = client.post(url, {
-        **form, "memberships-INITIAL_FORMS": "1", "memberships-0-id": str(membership.pk),
-        "memberships-0-board": str(board.pk), "memberships-0-role": Role.CHAIR,
-    })
+    changed = client.post(
+        url,
+        {
+            **form,
+            "memberships-INITIAL_FORMS": "1",
+            "memberships-0-id": str(membership.pk),
+            "memberships-0-board": str(board.pk),
+            "memberships-0-role": Role.CHAIR,
+        },
+    )
     chair_groups = set(user.groups.values_list("name", flat=True))
-    removed = client.post(url, {
-        **form, "memberships-INITIAL_FORMS": "1", "memberships-0-id": str(membership.pk),
-        "memberships-0-board": str(board.pk), "memberships-0-role": Role.CHAIR, "memberships-0-DELETE": "on",
-    })
+    removed = client.post(
+        url,
+        {
+            **form,
+            "memberships-INITIAL_FORMS": "1",
+            "memberships-0-id": str(membership.pk),
+            "memberships-0-board": str(board.pk),
+            "memberships-0-role": Role.CHAIR,
+            "memberships-0-DELETE": "on",
+        },
+    )
 
     assert (added.status_code, changed.status_code, removed.status_code) == (302, 302, 302)
     assert chair_groups == {"Chairs"}
@@ -127,8 +148,9 @@ def test_seeing_every_patient_comes_from_the_permission_not_from_the_role_lookup
     by_permission = UserFactory()
     by_permission.user_permissions.add(Permission.objects.get(codename="view_any_patient"))
     role_without_group = UserFactory()
-    BoardMembership.objects.create(board=BoardFactory(), user=role_without_group, specialty=Specialty.NURSING,
-                                   role=Role.COORDINATOR)  # bypassing the service: no group
+    BoardMembership.objects.create(
+        board=BoardFactory(), user=role_without_group, specialty=Specialty.NURSING, role=Role.COORDINATOR
+    )  # bypassing the service: no group
 
     assert patient in Patient.objects.visible_to(by_group)
     assert patient in Patient.objects.visible_to(by_permission)
@@ -139,8 +161,9 @@ def test_seeing_every_patient_comes_from_the_permission_not_from_the_role_lookup
 
 def test_chairs_group_does_not_let_a_chair_sign_for_another_board(world):
     other_board_chair = UserFactory(username="other-chair")
-    board_membership_add(board=world.other_board, user=other_board_chair, specialty=Specialty.SURGERY,
-                         role=Role.CHAIR, by=None)
+    board_membership_add(
+        board=world.other_board, user=other_board_chair, specialty=Specialty.SURGERY, role=Role.CHAIR, by=None
+    )
 
     assert other_board_chair.groups.filter(name="Chairs").exists()
     assert membership_of(other_board_chair, world.board) is None

@@ -128,7 +128,7 @@ def test_documented_guideline_editor_role_enforces_two_factor_for_a_guideline_ed
 
 def test_every_documented_role_name_is_accepted_and_a_misspelt_one_refused():
     env_example = (ROOT / ".env.example").read_text()
-    documented = env_example[env_example.index("# OTP_REQUIRED_ROLES"):env_example.index("\nOTP_REQUIRED_ROLES=")]
+    documented = env_example[env_example.index("# OTP_REQUIRED_ROLES") : env_example.index("\nOTP_REQUIRED_ROLES=")]
 
     assert all(role in documented for role in ROLE_NAMES)
     accepted = _settings_in_subprocess(f"OTP_REQUIRED_ROLES={','.join(ROLE_NAMES)}", "print('ok')")
@@ -145,5 +145,9 @@ def _settings_in_subprocess(assignment: str, code: str) -> subprocess.CompletedP
     env.update({name: value, "DEBUG": "true", "DJANGO_SETTINGS_MODULE": "config.settings"})
     return subprocess.run(
         [sys.executable, "-c", f"from django.conf import settings; settings.DEBUG; {code}"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )

@@ -76,51 +76,72 @@ ACCESS: dict[str, Access] = {
     # Emergency access is for staff outside the patient's boards (tests/security/test_break_glass.py); others 404.
     "accounts:break-glass": Access(STAFF, lambda w: [Visit([], status=404)], post=lambda w: {"mrn": "SECRET0001"}),
     "patients:patient-list": Access(
-        SIGNED_IN, lambda w: [Visit([]), Visit([], query={"withdrawn": "1"}), Visit([], query={"page": "2"})],
+        SIGNED_IN,
+        lambda w: [Visit([]), Visit([], query={"withdrawn": "1"}), Visit([], query={"page": "2"})],
         shows=lambda w: b"Search by name or hospital number",
     ),
     "patients:patient-create": Access(SIGNED_IN, lambda w: [Visit([])], shows=lambda w: b'name="mrn"'),
     "patients:patient-detail": Access(
-        BOARD, lambda w: [Visit([w.patient.public_id]), Visit([w.patient.public_id], htmx=True)],
-        shows=_name, patient_keyed=True,
+        BOARD,
+        lambda w: [Visit([w.patient.public_id]), Visit([w.patient.public_id], htmx=True)],
+        shows=_name,
+        patient_keyed=True,
     ),
     "patients:patient-history": Access(
-        BOARD, lambda w: [Visit([w.patient.public_id]), Visit([w.patient.public_id], query={"page": "1"}, htmx=True)],
-        shows=lambda w: b"Lesion L1", patient_keyed=True,
+        BOARD,
+        lambda w: [Visit([w.patient.public_id]), Visit([w.patient.public_id], query={"page": "1"}, htmx=True)],
+        shows=lambda w: b"Lesion L1",
+        patient_keyed=True,
     ),
     "patients:patient-export": Access(
-        BOARD, lambda w: [Visit([w.patient.public_id])], shows=lambda w: b'"id": "L1"', patient_keyed=True,
+        BOARD,
+        lambda w: [Visit([w.patient.public_id])],
+        shows=lambda w: b'"id": "L1"',
+        patient_keyed=True,
     ),
     "patients:record-create": Access(
-        BOARD, _kinds_created,
+        BOARD,
+        _kinds_created,
         post=lambda w: {"label": "L9", "organ": "liver", "detected_on": "2024-01-01", "version": ""},
-        shows=lambda w: b"<form", patient_keyed=True,
+        shows=lambda w: b"<form",
+        patient_keyed=True,
     ),
     "patients:record-edit": Access(
-        BOARD, _kinds_edited, post=lambda w: {"withdraw": "1", "reason": "wrong patient"},
-        shows=lambda w: b"<form", patient_keyed=True,
+        BOARD,
+        _kinds_edited,
+        post=lambda w: {"withdraw": "1", "reason": "wrong patient"},
+        shows=lambda w: b"<form",
+        patient_keyed=True,
     ),
     "guidance:patient-guidance": Access(
         BOARD,
         lambda w: [
-            Visit([w.patient.public_id]), Visit([w.patient.public_id], htmx=True),
+            Visit([w.patient.public_id]),
+            Visit([w.patient.public_id], htmx=True),
             Visit([w.patient.public_id], query={"as_of": "2024-05-01"}, htmx=True),
         ],
-        post=lambda w: {"as_of": "2024-05-01"}, shows=lambda w: b'id="guidance-panel"', patient_keyed=True,
+        post=lambda w: {"as_of": "2024-05-01"},
+        shows=lambda w: b'id="guidance-panel"',
+        patient_keyed=True,
     ),
     "boards:board-list": Access(SIGNED_IN, lambda w: [Visit([])], shows=lambda w: b"Boards"),
     "boards:board-detail": Access(
-        BOARD, lambda w: [Visit([w.board.public_id])],
-        post=lambda w: {"starts_at": "2030-01-01T10:00", "place": "Room 1"}, shows=lambda w: w.board.name.encode(),
+        BOARD,
+        lambda w: [Visit([w.board.public_id])],
+        post=lambda w: {"starts_at": "2030-01-01T10:00", "place": "Room 1"},
+        shows=lambda w: w.board.name.encode(),
     ),
     "boards:board-dashboard": Access(
-        BOARD, lambda w: [Visit([w.board.public_id])], shows=lambda w: w.board.name.encode(),
+        BOARD,
+        lambda w: [Visit([w.board.public_id])],
+        shows=lambda w: w.board.name.encode(),
     ),
     "boards:meeting-detail": Access(
         BOARD,
         lambda w: [
             # A boosted GET of the meeting is the whole page (with its agenda).
-            Visit([w.meeting.public_id]), Visit([w.meeting.public_id], htmx=True, fragment=False),
+            Visit([w.meeting.public_id]),
+            Visit([w.meeting.public_id], htmx=True, fragment=False),
         ],
         post=lambda w: {"action": "withdraw", "agenda_item": str(w.agenda_item.public_id), "reason": "x"},
         shows=_name,
@@ -128,12 +149,16 @@ ACCESS: dict[str, Access] = {
     "boards:meeting-review": Access(
         BOARD,
         lambda w: [Visit([w.meeting.public_id, 1]), Visit([w.meeting.public_id, 1], htmx=True, fragment=False)],
-        post=lambda w: {"action": "sign", "version": str(w.decision.version)}, shows=_name,
+        post=lambda w: {"action": "sign", "version": str(w.decision.version)},
+        shows=_name,
     ),
     "boards:meeting-outcomes": Access(
-        BOARD, lambda w: [Visit([w.meeting.public_id]), Visit([w.meeting.public_id], htmx=True)],
+        BOARD,
+        lambda w: [Visit([w.meeting.public_id]), Visit([w.meeting.public_id], htmx=True)],
         post=lambda w: {
-            "decision": str(w.decision.public_id), "status": "implemented", "recorded_on": "2024-06-01",
+            "decision": str(w.decision.public_id),
+            "status": "implemented",
+            "recorded_on": "2024-06-01",
         },
         shows=_name,
     ),
@@ -143,14 +168,18 @@ ACCESS: dict[str, Access] = {
             Visit([w.patient.public_id]),
             Visit([w.patient.public_id], query={"meeting": str(w.meeting.public_id)}),
         ],
-        shows=lambda w: b"%PDF", patient_keyed=True,
+        shows=lambda w: b"%PDF",
+        patient_keyed=True,
     ),
     "reports:meeting-print": Access(
-        BOARD, lambda w: [Visit([w.meeting.public_id])], post=lambda w: {"kind": "meeting-pack"},
+        BOARD,
+        lambda w: [Visit([w.meeting.public_id])],
+        post=lambda w: {"kind": "meeting-pack"},
         shows=lambda w: b"Print",
     ),
     "reports:export-detail": Access(
-        BOARD, lambda w: [Visit([w.export.public_id]), Visit([w.export.public_id], htmx=True)],
+        BOARD,
+        lambda w: [Visit([w.export.public_id]), Visit([w.export.public_id], htmx=True)],
         shows=lambda w: b"Progress",
     ),
     "reports:export-download": Access(BOARD, lambda w: [Visit([w.export.public_id])], shows=lambda w: b"%PDF"),
@@ -184,7 +213,8 @@ def _clinical_counts() -> dict[str, int]:
     labels = ("patients", "boards", "guidance", "reports")
     return {
         model._meta.label: model._default_manager.count()
-        for label in labels for model in apps.get_app_config(label).get_models()
+        for label in labels
+        for model in apps.get_app_config(label).get_models()
     }
 
 
@@ -206,7 +236,9 @@ def test_access_table_names_only_existing_urls():
 
 def test_the_admin_is_walked_too():
     assert "admin:index" in ADMIN_KEYS and "admin:patients_patient_change" in ADMIN_KEYS
-    assert "admin:audit_auditevent_changelist" in ADMIN_KEYS and "admin:accounts_breakglassgrant_changelist" in ADMIN_KEYS
+    assert (
+        "admin:audit_auditevent_changelist" in ADMIN_KEYS and "admin:accounts_breakglassgrant_changelist" in ADMIN_KEYS
+    )
 
 
 @pytest.mark.parametrize("key", URL_KEYS)
@@ -308,7 +340,11 @@ def _admin_args(world, key: str) -> dict:
         row = _world_row(world, model) or model._default_manager.order_by("pk").first()
     pk = str(row.pk) if row is not None else "999999"
     values = {
-        "object_id": pk, "pk": pk, "id": pk, "app_label": "patients", "url": "no-such-page/",
+        "object_id": pk,
+        "pk": pk,
+        "id": pk,
+        "app_label": "patients",
+        "url": "no-such-page/",
         "content_type_id": str(ContentType.objects.get_for_model(Patient).pk),
     }
     if key == "admin:view_on_site":
@@ -320,9 +356,15 @@ def _admin_args(world, key: str) -> dict:
 
 def _world_row(world, model):
     rows = {
-        "patient": world.patient, "primarytumour": world.primary, "lesion": world.lesion,
-        "measurement": world.measurement, "event": world.event, "ki67result": world.ki67,
-        "ecogassessment": world.ecog, "frailtyassessment": world.frailty, "comorbidity": world.comorbidity,
+        "patient": world.patient,
+        "primarytumour": world.primary,
+        "lesion": world.lesion,
+        "measurement": world.measurement,
+        "event": world.event,
+        "ki67result": world.ki67,
+        "ecogassessment": world.ecog,
+        "frailtyassessment": world.frailty,
+        "comorbidity": world.comorbidity,
         "labresult": world.lab,
     }
     return rows.get(model._meta.model_name) if model._meta.app_label == "patients" else None
@@ -381,8 +423,8 @@ def test_admin_url_gives_staff_without_permission_no_patient_data(client, world,
         assert response.status_code == 302  # already signed in: on to the index
     elif response.status_code == 302:
         # A row that does not exist, the redirect from a bare object URL, or view-on-site: public ids only.
-        assert key in ("admin:view_on_site",) or key.startswith("route:") or response["Location"] == reverse(
-            "admin:index"
+        assert (
+            key in ("admin:view_on_site",) or key.startswith("route:") or response["Location"] == reverse("admin:index")
         ), key
     else:
         assert response.status_code in (403, 404), key

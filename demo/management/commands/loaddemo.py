@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from boards.demo import MEETING_DAYS_AHEAD, create_demo_boards
 from boards.models import AgendaItem, Board, BoardMembership, Meeting
-from patients.casefile import case_import, parse_case_file, system_user
 from demo.dates import dated_for_meeting
+from patients.casefile import case_import, parse_case_file, system_user
 from patients.models import Patient
 
 DEFAULT_PASSWORD = "oligoboard-demo"
@@ -73,7 +73,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
-            "--today", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+            "--today",
+            type=dt.date.fromisoformat,
+            default=None,
+            metavar="YYYY-MM-DD",
             help="Date the demo is built for (default: today); the meeting is three days later.",
         )
 
@@ -106,8 +109,12 @@ class Command(BaseCommand):
             if User.objects.filter(username=username).exists():
                 continue
             user = User(
-                username=username, first_name=first_name, last_name=last_name,
-                is_staff=is_staff, is_superuser=is_superuser, email=f"{username}@oligoboard.invalid",
+                username=username,
+                first_name=first_name,
+                last_name=last_name,
+                is_staff=is_staff,
+                is_superuser=is_superuser,
+                email=f"{username}@oligoboard.invalid",
             )
             user.set_password(password)
             user.save()

@@ -30,7 +30,7 @@ def _board_inputs(text: str | None) -> dict:
     except json.JSONDecodeError as error:
         raise CommandError(f"--board-inputs: not valid JSON ({error.msg} at column {error.colno}).") from None
     if not isinstance(board_inputs, dict):
-        raise CommandError("--board-inputs: must be a JSON object, e.g. '{\"resectability\": \"upfront_resectable\"}'.")
+        raise CommandError('--board-inputs: must be a JSON object, e.g. \'{"resectability": "upfront_resectable"}\'.')
     unknown = sorted(set(board_inputs) - set(BOARD_INPUT_NAMES))
     if unknown:
         raise CommandError(

@@ -32,7 +32,9 @@ class Command(BaseCommand):
         except CaseFileError as error:
             # Refusals are audited too; the detail holds only paths and messages, no identifiers.
             AuditEvent.record(
-                by=by, action="patient.case_import_refused", outcome=AuditEvent.REFUSED,
+                by=by,
+                action="patient.case_import_refused",
+                outcome=AuditEvent.REFUSED,
                 detail={"errors": error.errors[:50], "error_count": len(error.errors)},
             )
             self.stderr.write("\n".join(error.errors))

@@ -41,9 +41,7 @@ class Command(BaseCommand):
                 patient = Patient.objects.current().get(mrn=identifier)
             except Patient.DoesNotExist:
                 raise CommandError(f"No patient with the MRN {identifier!r}.") from None
-            pdf = services.case_summary_print(
-                patient=patient, meeting=_meeting(meeting) if meeting else None, by=by
-            )
+            pdf = services.case_summary_print(patient=patient, meeting=_meeting(meeting) if meeting else None, by=by)
         else:
             if meeting:
                 raise CommandError("--meeting applies to a case summary only.")
