@@ -19,15 +19,15 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q, StringAgg, Subquery, Value
 from django.db.models.base import ModelState
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.functions import Cast
 from django.db.models.query import ModelIterable
 from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init, pre_init
-from django.db.models.functions import Cast
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.functional import cached_property
 from django.utils.hashable import make_hashable
-from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 MAX_LESION_MM = 400
@@ -200,9 +200,7 @@ class ClinicalRecord(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
     # Optimistic locking: a save carries the version it was edited from (see services).
     version = models.PositiveIntegerField(default=1, editable=False)
     withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -213,7 +211,7 @@ class ClinicalRecord(models.Model):
 
     objects = ClinicalQuerySet.as_manager()
     # Before/after values of every saved change, shown as the record's history.
-    history = HistoricalRecords(inherit=True, excluded_fields=["updated_at"])
+    history = HistoricalRecords(inherit=True, excluded_fields=["updated_at", "record_version"])
 
     class Meta:
         abstract = True
@@ -240,7 +238,7 @@ class ClinicalRecord(models.Model):
         state.db = db
         if fetch_mode is not None:
             state.fetch_mode = fetch_mode
-        row.__dict__.update(zip(field_names, values), _state=state)
+        row.__dict__.update(zip(field_names, values, strict=False), _state=state)
         return row
 
     def _get_FIELD_display(self, field) -> str:
@@ -300,7 +298,8 @@ class RecordQuerySet(models.QuerySet):
 
     def _fetch_all(self):
         loading = (
-            self._result_cache is None and self._record_path is not None
+            self._result_cache is None
+            and self._record_path is not None
             and issubclass(self._iterable_class, ModelIterable)
         )
         super()._fetch_all()
@@ -338,8 +337,10 @@ class PatientQuerySet(RecordQuerySet, ClinicalQuerySet):
 
     def withdrawn_for_review(self) -> Self:
         """Withdrawn patients with who withdrew them, newest withdrawal first (coordinators' "show withdrawn")."""
-        return self.filter(withdrawn_at__isnull=False).select_related("primary", "withdrawn_by").order_by(
-            "-withdrawn_at", "id"
+        return (
+            self.filter(withdrawn_at__isnull=False)
+            .select_related("primary", "withdrawn_by")
+            .order_by("-withdrawn_at", "id")
         )
 
     def search(self, query: str) -> Self:
@@ -384,7 +385,7 @@ class RecordTable:
             return list(self.queryset(patient_ids).using(using))
         sql, params, slots = compiled
         params = list(params)
-        for slot, patient_id in zip(slots, patient_ids):
+        for slot, patient_id in zip(slots, patient_ids, strict=False):
             params[slot] = patient_id
         return list(self.model.objects.fetch_mode(models.FETCH_PEERS).raw(sql, params, using=using))
 
@@ -476,6 +477,9 @@ class Patient(ClinicalRecord):
     name = models.CharField(max_length=200)
     birth_date = models.DateField(validators=[not_in_future])
     sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    # Raised by every write to any row of the record, in the write's transaction: what is drawn or printed
+    # from the record is kept (fragment cache, case PDFs) under this number and never shown for another.
+    record_version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = PatientQuerySet.as_manager()
 
@@ -506,9 +510,7 @@ class PrimaryTumour(ClinicalRecord):
     resection_margin = models.CharField(max_length=2, choices=Margin.choices, blank=True)
     hormone_excess = models.BooleanField(null=True, blank=True, help_text="ACC only; empty = unknown")
     glucocorticoid_excess = models.BooleanField(null=True, blank=True, help_text="ACC only; empty = unknown")
-    hormone_excess_uncontrolled = models.BooleanField(
-        null=True, blank=True, help_text="ACC only; empty = unknown"
-    )
+    hormone_excess_uncontrolled = models.BooleanField(null=True, blank=True, help_text="ACC only; empty = unknown")
     notes = models.TextField(blank=True)
 
     def __str__(self) -> str:
@@ -540,15 +542,27 @@ class Ki67Result(ClinicalRecord):
     patient = models.ForeignKey(Patient, models.PROTECT, related_name="ki67_results")
     measured_on = models.DateField("date", validators=[not_in_future])
     value_pct = models.DecimalField(
-        "Ki-67 %", max_digits=4, decimal_places=1, null=True, blank=True,
+        "Ki-67 %",
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     low_pct = models.DecimalField(
-        "range from %", max_digits=4, decimal_places=1, null=True, blank=True,
+        "range from %",
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     high_pct = models.DecimalField(
-        "range to %", max_digits=4, decimal_places=1, null=True, blank=True,
+        "range to %",
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     specimen = models.CharField(max_length=200, blank=True, help_text="e.g. adrenal biopsy, adrenalectomy")
@@ -632,8 +646,10 @@ class Lesion(ClinicalRecord):
             errors["removal"] = "Give both the removal date and how it was removed, or neither."
         if self.pk is not None:
             # A saved lesion's dates must still frame its measurements (Measurement.clean checks new ones).
-            span = Measurement.objects.current().filter(lesion_id=self.pk).aggregate(
-                first=models.Min("measured_on"), last=models.Max("measured_on")
+            span = (
+                Measurement.objects.current()
+                .filter(lesion_id=self.pk)
+                .aggregate(first=models.Min("measured_on"), last=models.Max("measured_on"))
             )
             if self.detected_on and span["first"] and self.detected_on > span["first"]:
                 errors["detected_on"] = (
@@ -657,7 +673,9 @@ class Measurement(ClinicalRecord):
     lesion = models.ForeignKey(Lesion, models.PROTECT, related_name="measurements")
     measured_on = models.DateField("date", validators=[not_in_future])
     size_mm = models.DecimalField(
-        "longest diameter (mm)", max_digits=4, decimal_places=1,
+        "longest diameter (mm)",
+        max_digits=4,
+        decimal_places=1,
         validators=[
             MinValueValidator(Decimal("0.1"), "A size must be greater than 0 mm."),
             MaxValueValidator(MAX_LESION_MM, f"A size above {MAX_LESION_MM} mm is not plausible."),
@@ -674,8 +692,10 @@ class Measurement(ClinicalRecord):
             raise ValidationError({"measured_on": "A measurement cannot be before the lesion was detected."})
         if lesion and self.measured_on and lesion.removed_on and self.measured_on > lesion.removed_on:
             raise ValidationError(
-                {"measured_on": f"The lesion was removed on {lesion.removed_on:%Y-%m-%d}; "
-                                "a measurement cannot be after its removal."}
+                {
+                    "measured_on": f"The lesion was removed on {lesion.removed_on:%Y-%m-%d}; "
+                    "a measurement cannot be after its removal."
+                }
             )
 
 
@@ -688,7 +708,9 @@ class Event(ClinicalRecord):
     )
     regimen = models.CharField(max_length=200, blank=True)
     line = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(20)],
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
         help_text="Line of systemic therapy for metastatic disease; empty for (neo)adjuvant therapy",
     )
     intent = models.CharField(max_length=16, choices=Intent.choices, blank=True)
@@ -734,8 +756,9 @@ class Event(ClinicalRecord):
         if not ids:
             return []
         wanted = {int(lesion_id) for lesion_id in ids.split(",")}
-        return sorted((lesion for lesion in self.patient.current_lesions if lesion.pk in wanted),
-                      key=lambda lesion: lesion.label)
+        return sorted(
+            (lesion for lesion in self.patient.current_lesions if lesion.pk in wanted), key=lambda lesion: lesion.label
+        )
 
 
 class LabResult(ClinicalRecord):

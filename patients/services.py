@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -63,8 +64,13 @@ def mrn_check_available(
     if taken is None and not throttled:
         return
     AuditEvent.record(
-        by=by, action="patient.mrn_refused", outcome=AuditEvent.REFUSED, target=taken, patient=taken,
-        request=request, detail={"mrn": mrn.strip()[:40], "in_use": taken is not None, "throttled": throttled},
+        by=by,
+        action="patient.mrn_refused",
+        outcome=AuditEvent.REFUSED,
+        target=taken,
+        patient=taken,
+        request=request,
+        detail={"mrn": mrn.strip()[:40], "in_use": taken is not None, "throttled": throttled},
     )
     if disclose:
         raise MrnRefused(MRN_IN_USE, patient=taken)
@@ -76,9 +82,7 @@ def _recent_mrn_refusals(by: AbstractBaseUser) -> int:
     return AuditEvent.objects.filter(user_id=by.pk, action="patient.mrn_refused", at__gte=since).count()
 
 
-def patient_create(
-    *, mrn: str, name: str, birth_date: date, sex: str, by: AbstractBaseUser, request=None
-) -> Patient:
+def patient_create(*, mrn: str, name: str, birth_date: date, sex: str, by: AbstractBaseUser, request=None) -> Patient:
     """Create a patient (the rest of the record is added on the patient page), refusing a taken number."""
     mrn_check_available(mrn=mrn, by=by, request=request)
     patient = Patient(mrn=mrn.strip(), name=name.strip(), birth_date=birth_date, sex=sex)
@@ -92,6 +96,11 @@ def patient_of(record: ClinicalRecord) -> Patient:
     if isinstance(record, Measurement):
         return record.lesion.patient
     return record.patient
+
+
+def record_touch(patient_id: int) -> None:
+    """Raise the patient's record version; call inside the transaction of every write to the record."""
+    Patient.objects.filter(pk=patient_id).update(record_version=F("record_version") + 1)
 
 
 def _action(record: ClinicalRecord, verb: str) -> str:
@@ -117,10 +126,17 @@ def record_save(
             raise EditConflict(current)
         record.version = current.version + 1
         record.updated_by = by
+        if isinstance(record, Patient):
+            # The locked row's number: a concurrent write's raise must not be overwritten by a stale one.
+            record.record_version = current.record_version
         record.full_clean()
         record.save()
         verb = "updated"
-    AuditEvent.record(by=by, action=_action(record, verb), target=record, patient=patient_of(record), request=request)
+    patient = patient_of(record)
+    record_touch(patient.pk)
+    if isinstance(record, Patient):
+        record.refresh_from_db(fields=["record_version"])
+    AuditEvent.record(by=by, action=_action(record, verb), target=record, patient=patient, request=request)
     return record
 
 
@@ -147,9 +163,16 @@ def record_withdraw(*, record: ClinicalRecord, by: AbstractBaseUser, reason: str
             measurement.withdrawn_by = by
             measurement.withdrawn_reason = f"Lesion withdrawn: {reason}"[:500]
             measurement.version += 1
-            measurement.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_reason", "version", "updated_at"])
+            measurement.save(
+                update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_reason", "version", "updated_at"]
+            )
+    record_touch(patient_of(current).pk)
     AuditEvent.record(
-        by=by, action=_action(current, "withdrawn"), target=current, patient=patient_of(current),
-        request=request, detail={"reason": reason[:500]},
+        by=by,
+        action=_action(current, "withdrawn"),
+        target=current,
+        patient=patient_of(current),
+        request=request,
+        detail={"reason": reason[:500]},
     )
     return current

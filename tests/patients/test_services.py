@@ -70,3 +70,50 @@ def test_record_withdraw_requires_a_reason(lesion, user):
 
     lesion.refresh_from_db()
     assert not lesion.is_withdrawn
+
+
+def _record_version(patient) -> int:
+    patient.refresh_from_db(fields=["record_version"])
+    return patient.record_version
+
+
+def test_every_record_write_raises_the_patients_record_version(lesion, user):
+    patient = lesion.patient
+    versions = [_record_version(patient)]
+
+    measurement = record_save(
+        record=Measurement(lesion=lesion, measured_on=dt.date(2024, 5, 1), size_mm=Decimal("20")), by=user
+    )
+    versions.append(_record_version(patient))
+    lesion.note = "segment 7"
+    record_save(record=lesion, by=user)
+    versions.append(_record_version(patient))
+    record_withdraw(record=measurement, by=user, reason="wrong lesion")
+    versions.append(_record_version(patient))
+    patient.name = "Renamed Patient"
+    saved = record_save(record=patient, by=user)
+    versions.append(_record_version(patient))
+
+    assert versions == sorted(set(versions)) and len(versions) == 5
+    assert saved.record_version == versions[-1]
+
+
+def test_a_refused_write_leaves_the_record_version(lesion, user):
+    before = _record_version(lesion.patient)
+
+    with pytest.raises(ValidationError):
+        record_save(record=Measurement(lesion=lesion, measured_on=dt.date(2024, 1, 1), size_mm=Decimal("20")), by=user)
+
+    assert _record_version(lesion.patient) == before
+
+
+def test_a_patient_saved_from_a_stale_copy_keeps_the_raised_record_version(lesion, user):
+    stale = type(lesion.patient).objects.get(pk=lesion.patient_id)
+    lesion.note = "raised by this save"
+    record_save(record=lesion, by=user)
+    raised = _record_version(lesion.patient)
+
+    stale.name = "Stale Copy"
+    record_save(record=stale, by=user)
+
+    assert _record_version(lesion.patient) == raised + 1
